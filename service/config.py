@@ -1,0 +1,80 @@
+"""Settings from the environment (twelve-factor), validated once at start-up.
+
+``Settings.from_env`` is called only by ``create_app``. A missing required secret
+fails at once with a message naming every missing variable; no value is ever logged.
+"""
+from dataclasses import dataclass, field, fields
+from urllib.parse import urlparse
+
+from .errors import ServiceError
+
+
+class ConfigError(ServiceError):
+    """The environment cannot run the service; the message says what to set."""
+
+    code = "config_error"
+
+
+REQUIRED = ("MONGODB_URI", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET")
+
+
+@dataclass(frozen=True)
+class Settings:
+    mongodb_uri: str = field(repr=False)
+    stripe_secret_key: str = field(repr=False)
+    webhook_secrets: tuple = field(repr=False)
+    stripe_publishable_key: str = ""
+    stripe_api_base: str = ""
+    stripe_timeout_seconds: float = 5.0
+    stripe_retry_attempts: int = 3
+    stripe_retry_max_seconds: float = 12.0
+    db_timeout_ms: int = 1500
+    db_socket_timeout_ms: int = 3000
+    db_retry_attempts: int = 3
+    db_retry_max_seconds: float = 4.0
+    retry_backoff_seconds: float = 0.2
+    webhook_tolerance_seconds: int = 300
+    webhook_max_attempts: int = 5
+    max_body_bytes: int = 256 * 1024
+    payment_deadline_seconds: int = 900
+    log_level: str = "INFO"
+
+    @property
+    def db_name(self):
+        """The database named in the URI path, or ``payments`` when it names none."""
+        return urlparse(self.mongodb_uri).path.lstrip("/") or "payments"
+
+    @property
+    def livemode(self):
+        """True when the Stripe key is a live key (events from test mode are then not ours)."""
+        return self.stripe_secret_key.startswith(("sk_live_", "rk_live_"))
+
+    @classmethod
+    def from_env(cls, env):
+        """Build validated settings from a mapping (``os.environ`` in production).
+
+        Raises ConfigError naming every missing or malformed variable.
+        """
+        missing = [name for name in REQUIRED if not env.get(name, "").strip()]
+        if missing:
+            raise ConfigError("missing required configuration: " + ", ".join(missing))
+        secrets = tuple(s.strip() for s in env["STRIPE_WEBHOOK_SECRET"].split(",") if s.strip())
+        values = {
+            "mongodb_uri": env["MONGODB_URI"].strip(),
+            "stripe_secret_key": env["STRIPE_SECRET_KEY"].strip(),
+            "webhook_secrets": secrets,
+            "stripe_publishable_key": env.get("STRIPE_PUBLISHABLE_KEY", "").strip(),
+            "stripe_api_base": env.get("STRIPE_API_BASE", "").strip().rstrip("/"),
+        }
+        errors = []
+        for f in fields(cls):
+            name = f.name.upper()
+            if f.name in values or name not in env:
+                continue
+            try:
+                values[f.name] = f.type(env[name]) if callable(f.type) else env[name]
+            except ValueError:
+                errors.append(f"{name} must be a {f.type.__name__}")
+        if errors:
+            raise ConfigError("invalid configuration: " + "; ".join(errors))
+        return cls(**values)

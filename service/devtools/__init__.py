@@ -1,0 +1,1 @@
+"""Developer and test tools; production code never imports this package."""

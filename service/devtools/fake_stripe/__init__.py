@@ -1,0 +1,14 @@
+"""A local, stateful fake of the Stripe API (PaymentIntents, Refunds, Events) with
+idempotency keys, scripted faults and signed webhook delivery.
+
+Drive it with the real stripe-python client:
+    fake = FakeStripe(api_key="sk_test_fake").start()
+    client = stripe.StripeClient("sk_test_fake", base_addresses={"api": fake.url})
+"""
+
+from .errors import FakeStripeError
+from .fake import FakeStripe
+from .state import RequestRecord
+from .webhooks import Deliverer, sign_payload
+
+__all__ = ["FakeStripe", "FakeStripeError", "Deliverer", "RequestRecord", "sign_payload"]

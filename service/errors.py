@@ -1,0 +1,105 @@
+"""One exception tree for the whole service, mapped to JSON in one place (``api``).
+
+    ServiceError                      code, http_status, message
+    ├── ClientError                   4xx: the caller can fix the request
+    │   ├── BadRequest                400  malformed JSON, wrong shape
+    │   ├── WebhookRejected           400  bad/stale signature, malformed event
+    │   ├── NotFound                  404
+    │   ├── IdempotencyConflict       409  same Idempotency-Key, different body
+    │   ├── PayloadTooLarge           413
+    │   ├── UnsupportedMediaType      415
+    │   └── ValidationFailed          422  well-formed but unacceptable (unknown SKU, ...)
+    ├── DependencyError               5xx: something we depend on failed
+    │   ├── DatabaseUnavailable       503  transient database failure after bounded retries
+    │   ├── PaymentProviderUnavailable 503 Stripe unreachable / 5xx / 429 after bounded retries
+    │   └── PaymentProviderError      502  Stripe refused the request (permanent)
+    └── EventProcessingFailed         500  a permanent error while applying a webhook event
+
+Anything that is not a ``ServiceError`` is a bug: it is logged with its traceback and
+answered as 500 ``internal_error`` without details.
+"""
+
+
+class ServiceError(Exception):
+    """Base of every error the service raises on purpose."""
+
+    http_status = 500
+    code = "internal_error"
+
+    def __init__(self, message, *, code=None, details=None):
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        self.details = details or {}
+
+    def to_json(self):
+        """The JSON error body: ``{"error": {"code", "message", ...details}}``."""
+        body = {"code": self.code, "message": self.message}
+        body.update(self.details)
+        return {"error": body}
+
+
+class ClientError(ServiceError):
+    http_status = 400
+    code = "bad_request"
+
+
+class BadRequest(ClientError):
+    http_status = 400
+    code = "bad_request"
+
+
+class WebhookRejected(ClientError):
+    http_status = 400
+    code = "invalid_webhook"
+
+
+class NotFound(ClientError):
+    http_status = 404
+    code = "not_found"
+
+
+class IdempotencyConflict(ClientError):
+    http_status = 409
+    code = "idempotency_conflict"
+
+
+class PayloadTooLarge(ClientError):
+    http_status = 413
+    code = "payload_too_large"
+
+
+class UnsupportedMediaType(ClientError):
+    http_status = 415
+    code = "unsupported_media_type"
+
+
+class ValidationFailed(ClientError):
+    http_status = 422
+    code = "validation_failed"
+
+
+class DependencyError(ServiceError):
+    http_status = 503
+    code = "dependency_unavailable"
+
+
+class DatabaseUnavailable(DependencyError):
+    http_status = 503
+    code = "database_unavailable"
+
+
+class PaymentProviderUnavailable(DependencyError):
+    http_status = 503
+    code = "payment_provider_unavailable"
+
+
+class PaymentProviderError(DependencyError):
+    http_status = 502
+    code = "payment_provider_error"
+
+
+class EventProcessingFailed(ServiceError):
+    http_status = 500
+    code = "event_processing_failed"

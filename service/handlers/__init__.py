@@ -1,0 +1,23 @@
+"""Use cases as functions that take their dependencies (``Services``) explicitly.
+
+HTTP (``api``) and the CLI (``cli``) call these; they call ``orders`` to decide,
+``store`` to persist and ``stripe_gateway`` to talk to Stripe.
+"""
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Services:
+    """Everything a handler may touch, wired once by ``create_app``."""
+
+    settings: object
+    store: object
+    gateway: object
+
+
+from .catalog import import_products  # noqa: E402
+from .checkout import get_order, start_checkout  # noqa: E402
+from .webhook import apply_fact, process_event, receive_webhook  # noqa: E402
+
+__all__ = ["Services", "import_products", "start_checkout", "get_order",
+           "receive_webhook", "process_event", "apply_fact"]

@@ -1,0 +1,129 @@
+"""Webhook intake and the one apply path shared by webhooks, replays and the reconciler.
+
+Reply contract (DESIGN.md): bad signature/body -> WebhookRejected (400), nothing stored;
+new or duplicate event -> stored once, applied at most once per order; database down ->
+DatabaseUnavailable (503) with the row left ``received`` for redelivery; a permanent
+error -> recorded on the row and EventProcessingFailed (500) until the row is parked as
+``failed`` after ``webhook_max_attempts``, then a 200 so Stripe stops.
+"""
+import logging
+from dataclasses import dataclass
+
+from ..errors import DatabaseUnavailable, EventProcessingFailed, WebhookRejected
+from ..logs import log
+from ..models import StripeEvent
+from ..orders import FINAL, OrderView, decide, fact_from_event
+from ..store import utcnow
+
+logger = logging.getLogger("service.webhook")
+_RACE_ROUNDS = 5
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one event: inbox ``state``, a human ``detail``, the order touched."""
+
+    event_id: str
+    state: str
+    detail: str
+    order_id: str = None
+    duplicate: bool = False
+
+
+def receive_webhook(services, payload, signature_header):
+    """Verify, store and apply one delivery. Returns an Outcome (answer 200).
+
+    Idempotent: a duplicate of a finished event has no second effect; a duplicate of a
+    stored-but-unapplied event is applied now. Raises WebhookRejected, DatabaseUnavailable,
+    EventProcessingFailed.
+    """
+    event = services.gateway.verify_webhook(payload, signature_header)
+    _check_shape(event)
+    pi = event["data"]["object"] if event["type"].startswith("payment_intent.") else {}
+    row = StripeEvent(
+        event_id=event["id"], type=event["type"], state="received", attempts=0,
+        payload=payload.decode("utf-8") if isinstance(payload, bytes) else payload,
+        created=event["created"], payment_intent_id=pi.get("id"),
+        order_id=(pi.get("metadata") or {}).get("order_id"), received_at=utcnow())
+    row.validate()
+    existing = services.store.insert_or_get_event(row)
+    if existing is not None and existing["state"] != "received":
+        return Outcome(event["id"], existing["state"], "duplicate delivery", existing.get("order_id"), True)
+    return process_event(services, event)
+
+
+def _check_shape(event):
+    data = event.get("data") if isinstance(event, dict) else None
+    if not (isinstance(event, dict) and isinstance(event.get("id"), str) and event["id"].startswith("evt_")
+            and 4 < len(event["id"]) <= 255 and isinstance(event.get("type"), str) and event["type"]
+            and isinstance(event.get("created"), int) and isinstance(data, dict)
+            and isinstance(data.get("object"), dict)):
+        raise WebhookRejected("the body is not a Stripe event", code="malformed_event")
+
+
+def process_event(services, event):
+    """Apply a stored event and finish its inbox row. Used by webhooks and replays.
+
+    Raises DatabaseUnavailable (row stays ``received``) or EventProcessingFailed; returns
+    an Outcome with state ``failed`` once the row is parked.
+    """
+    store = services.store
+    try:
+        state, detail, order_id = apply_event(services, event)
+    except DatabaseUnavailable:
+        raise
+    except Exception as exc:  # a bug or a permanent error: keep it on the row, not just in the log
+        error = f"{type(exc).__name__}: {exc}"
+        row = store.fail_event(event["id"], error, services.settings.webhook_max_attempts)
+        parked = row is not None and row["state"] == "failed"
+        log(logger, logging.ERROR, "event apply failed", event_id=event["id"], event_type=event["type"],
+            error=error, attempts=row and row["attempts"], parked=parked, exc_info=True)
+        if parked:
+            return Outcome(event["id"], "failed", error)
+        raise EventProcessingFailed("the event could not be applied; it will be retried") from exc
+    store.finish_event(event["id"], state, detail, order_id)
+    return Outcome(event["id"], state, detail, order_id)
+
+
+def apply_event(services, event):
+    """Apply one event's payment fact. Returns (inbox state, detail, order id)."""
+    fact = fact_from_event(event)
+    if fact is None:
+        return "ignored", f"event type {event['type']} is not handled", None
+    if bool(event.get("livemode")) != services.settings.livemode:
+        return "ignored", "event is from the other Stripe mode", None
+    return apply_fact(services, fact)
+
+
+def apply_fact(services, fact):
+    """The one apply path: decide with the state machine, persist with one conditional update.
+
+    Safe under concurrency: a lost race re-reads the order and decides again. Returns
+    (inbox state, detail, order id); raises DatabaseUnavailable, EventProcessingFailed.
+    """
+    store = services.store
+    order = store.find_order_for_payment(fact.metadata_order_id, fact.payment_intent_id)
+    if order is None:
+        return "ignored", "no order for this PaymentIntent", None
+    for _ in range(_RACE_ROUNDS):
+        view = _view(order)
+        decision = decide(view, fact)
+        if not decision.changes:
+            if fact.occurred_at > view.last_event_at and view.status not in FINAL:
+                store.advance_clock(view.order_id, fact.occurred_at)
+            return "applied", "no-op: " + decision.reason, view.order_id
+        if store.apply_transition(order, decision, fact):
+            log(logger, logging.INFO, "order transition", order_id=view.order_id, source=fact.source_id,
+                from_status=view.status, to_status=decision.to_status, reason=decision.reason,
+                alert="payment_needs_review" if decision.to_status == "needs_review" else None)
+            return "applied", decision.reason, view.order_id
+        order = store.get_order(view.order_id)
+    raise EventProcessingFailed(f"order {view.order_id} kept changing while applying {fact.source_id}")
+
+
+def _view(order):
+    return OrderView(
+        order_id=order["_id"], status=order["status"], amount=order["amount"],
+        currency=order["currency"], payment_intent_id=order.get("payment_intent_id"),
+        last_event_at=order.get("last_event_at") or 0,
+        applied_sources=frozenset(step["source"] for step in order.get("history") or ()))

@@ -1,0 +1,92 @@
+"""mongoengine documents: the schema and the indexes, nothing else.
+
+Indexes are created by ``flask db init`` (the release phase), never implicitly on first
+use (``auto_create_index`` off), so a request never pays for index builds.
+"""
+import mongoengine as me
+
+_META = {"auto_create_index": False}
+
+
+class Product(me.Document):
+    """A catalog entry; the only source of prices."""
+
+    sku = me.StringField(primary_key=True, max_length=64)
+    name = me.StringField(required=True, max_length=200)
+    unit_amount = me.IntField(required=True, min_value=1, max_value=99_999_999)
+    currency = me.StringField(required=True, regex=r"^[a-z]{3}$")
+    meta = {**_META, "collection": "products"}
+
+
+class OrderItem(me.EmbeddedDocument):
+    sku = me.StringField(required=True)
+    name = me.StringField(required=True)
+    quantity = me.IntField(required=True, min_value=1)
+    unit_amount = me.IntField(required=True, min_value=1)
+
+
+class Transition(me.EmbeddedDocument):
+    """One status change, with the fact (event id or reconcile id) that caused it."""
+
+    source = me.StringField(required=True)
+    from_status = me.StringField(required=True, db_field="from")
+    to_status = me.StringField(required=True, db_field="to")
+    reason = me.StringField()
+    at = me.DateTimeField(required=True)
+
+
+class Order(me.Document):
+    """An order; ``status`` changes only through ``store.apply_transition``."""
+
+    order_id = me.StringField(primary_key=True)
+    status = me.StringField(required=True)
+    amount = me.IntField(required=True, min_value=1)
+    currency = me.StringField(required=True)
+    items = me.EmbeddedDocumentListField(OrderItem)
+    email = me.StringField()
+    idempotency_key = me.StringField()
+    request_fingerprint = me.StringField()
+    payment_intent_id = me.StringField()
+    last_event_at = me.IntField(default=0)
+    last_payment_error = me.StringField()
+    review_reason = me.StringField()
+    history = me.EmbeddedDocumentListField(Transition)
+    created_at = me.DateTimeField(required=True)
+    updated_at = me.DateTimeField(required=True)
+    expected_by = me.DateTimeField(required=True)
+    meta = {
+        **_META,
+        "collection": "orders",
+        "indexes": [
+            {"fields": ["idempotency_key"], "unique": True,
+             "partialFilterExpression": {"idempotency_key": {"$type": "string"}}},
+            {"fields": ["payment_intent_id"],
+             "partialFilterExpression": {"payment_intent_id": {"$type": "string"}}},
+            {"fields": ["status", "expected_by"]},
+        ],
+    }
+
+
+class StripeEvent(me.Document):
+    """The webhook inbox: one row per Stripe event id, raw payload kept verbatim."""
+
+    event_id = me.StringField(primary_key=True)
+    type = me.StringField(required=True)
+    payload = me.StringField(required=True)
+    state = me.StringField(required=True)  # received | applied | ignored | failed
+    outcome = me.StringField()
+    attempts = me.IntField(default=0)
+    last_error = me.StringField()
+    order_id = me.StringField()
+    payment_intent_id = me.StringField()
+    created = me.IntField()  # Stripe's event.created (unix seconds)
+    received_at = me.DateTimeField(required=True)
+    applied_at = me.DateTimeField()
+    meta = {
+        **_META,
+        "collection": "stripe_events",
+        "indexes": [{"fields": ["state", "received_at"]}],
+    }
+
+
+DOCUMENTS = (Product, Order, StripeEvent)

@@ -1,0 +1,147 @@
+"""The order state machine: the one place that decides what a payment fact does.
+
+Pure: no Flask, mongoengine or stripe imports. ``decide`` is a total function of an
+order snapshot and a payment fact; the store applies its decision as one conditional
+update, so concurrent deliveries and the reconciler cannot race.
+
+Transitions are monotonic. ``paid``, ``canceled`` and ``needs_review`` absorb late
+events; ``payment_failed`` is not final (the customer may retry on the same
+PaymentIntent). Non-terminal facts (``processing``, ``payment_failed``) older than the
+last fact applied to the order are stale and ignored, so delivery order does not
+change the outcome.
+"""
+from dataclasses import dataclass
+
+PENDING = "pending"
+PROCESSING = "processing"
+PAYMENT_FAILED = "payment_failed"
+PAID = "paid"
+CANCELED = "canceled"
+NEEDS_REVIEW = "needs_review"
+STATUSES = (PENDING, PROCESSING, PAYMENT_FAILED, PAID, CANCELED, NEEDS_REVIEW)
+FINAL = (PAID, CANCELED, NEEDS_REVIEW)
+
+# Stripe event type -> the payment fact it carries.
+EVENT_TRIGGERS = {
+    "payment_intent.processing": PROCESSING,
+    "payment_intent.payment_failed": PAYMENT_FAILED,
+    "payment_intent.succeeded": "succeeded",
+    "payment_intent.canceled": CANCELED,
+}
+# PaymentIntent status (as retrieved) -> the payment fact it carries.
+PI_STATUS_TRIGGERS = {"processing": PROCESSING, "succeeded": "succeeded", "canceled": CANCELED}
+
+# trigger -> {from status: to status}; missing entries are no-ops.
+_TABLE = {
+    PROCESSING: {PENDING: PROCESSING, PAYMENT_FAILED: PROCESSING},
+    PAYMENT_FAILED: {PENDING: PAYMENT_FAILED, PROCESSING: PAYMENT_FAILED},
+    "succeeded": {PENDING: PAID, PROCESSING: PAID, PAYMENT_FAILED: PAID, CANCELED: NEEDS_REVIEW},
+    CANCELED: {PENDING: CANCELED, PROCESSING: CANCELED, PAYMENT_FAILED: CANCELED},
+}
+_STALE_CHECKED = (PROCESSING, PAYMENT_FAILED)
+
+
+@dataclass(frozen=True)
+class OrderView:
+    """What the state machine needs to know about an order."""
+
+    order_id: str
+    status: str
+    amount: int
+    currency: str
+    payment_intent_id: str = None
+    last_event_at: int = 0
+    applied_sources: frozenset = frozenset()
+
+
+@dataclass(frozen=True)
+class PaymentFact:
+    """One fact about a PaymentIntent, from a webhook event or a retrieved PI."""
+
+    source_id: str  # event id, or a synthetic id for reconciler facts
+    trigger: str  # processing | payment_failed | succeeded | canceled
+    payment_intent_id: str
+    amount_received: int
+    currency: str
+    metadata_order_id: str
+    occurred_at: int  # unix seconds (event.created)
+    failure_message: str = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """``to_status`` None means no change; ``reason`` says why, for the log and the inbox."""
+
+    to_status: str
+    reason: str
+
+    @property
+    def changes(self):
+        return self.to_status is not None
+
+
+def decide(order, fact):
+    """Return the Decision for applying ``fact`` to ``order``. Pure and total; never raises."""
+    if fact.source_id in order.applied_sources:
+        return Decision(None, "already applied")
+    if fact.payment_intent_id and order.payment_intent_id not in (None, fact.payment_intent_id):
+        if fact.trigger == "succeeded":
+            return Decision(NEEDS_REVIEW, "money taken on a second PaymentIntent for this order")
+        return Decision(None, "event for another PaymentIntent of this order")
+    if fact.trigger in _STALE_CHECKED and fact.occurred_at < order.last_event_at:
+        return Decision(None, "stale: a newer fact was already applied")
+    target = _TABLE.get(fact.trigger, {}).get(order.status)
+    if target is None:
+        return Decision(None, f"{fact.trigger} does not change a {order.status} order")
+    if target == PAID:
+        mismatch = payment_mismatch(order, fact)
+        if mismatch:
+            return Decision(NEEDS_REVIEW, mismatch)
+    if target == NEEDS_REVIEW and order.status == CANCELED:
+        return Decision(NEEDS_REVIEW, "money taken on a canceled order")
+    return Decision(target, f"{fact.trigger}: {order.status} -> {target}")
+
+
+def payment_mismatch(order, fact):
+    """Describe why a succeeded payment does not match the order, or return None."""
+    if fact.metadata_order_id not in (None, "", order.order_id):
+        return f"metadata.order_id {fact.metadata_order_id!r} is not this order"
+    if fact.currency != order.currency:
+        return f"currency {fact.currency!r} differs from order currency {order.currency!r}"
+    if fact.amount_received != order.amount:
+        return f"amount_received {fact.amount_received} differs from order amount {order.amount}"
+    return None
+
+
+def fact_from_event(event):
+    """The PaymentFact carried by a Stripe event dict, or None if the type is not a payment fact."""
+    trigger = EVENT_TRIGGERS.get(event.get("type"))
+    if trigger is None:
+        return None
+    pi = event["data"]["object"]
+    return _fact(event["id"], trigger, pi, int(event.get("created") or 0))
+
+
+def fact_from_payment_intent(pi, observed_at):
+    """The PaymentFact a retrieved PaymentIntent implies, or None if its status implies none.
+
+    The source id names the PI and status, so a repeated reconcile is a no-op.
+    """
+    trigger = PI_STATUS_TRIGGERS.get(pi.get("status"))
+    if trigger is None:
+        return None
+    return _fact(f"reconcile:{pi['id']}:{pi['status']}", trigger, pi, int(observed_at))
+
+
+def _fact(source_id, trigger, pi, occurred_at):
+    error = pi.get("last_payment_error") or {}
+    return PaymentFact(
+        source_id=source_id,
+        trigger=trigger,
+        payment_intent_id=pi.get("id"),
+        amount_received=int(pi.get("amount_received") or 0),
+        currency=(pi.get("currency") or "").lower(),
+        metadata_order_id=(pi.get("metadata") or {}).get("order_id"),
+        occurred_at=occurred_at,
+        failure_message=error.get("message") if trigger == PAYMENT_FAILED else None,
+    )

@@ -1,0 +1,123 @@
+"""The only module that imports ``stripe``: outbound API calls and webhook verification.
+
+Guarantees: every POST carries a fixed idempotency key chosen by the caller, so a retry
+never creates a second object; every call has a short HTTP timeout and bounded retries
+(tenacity; stripe-python's own retries are off, so they never stack); every call logs
+one JSON line (method, path, status, duration, Stripe request id, idempotency key,
+order id) and never the response body, so no ``client_secret`` reaches the log.
+Results are plain dicts. Raises PaymentProviderUnavailable (503) for transient
+failures after the budget, PaymentProviderError (502) for permanent refusals.
+"""
+import json
+import logging
+import time
+
+import stripe
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, stop_after_delay
+from tenacity import wait_exponential, wait_none
+
+from .errors import PaymentProviderError, PaymentProviderUnavailable, WebhookRejected
+from .logs import log
+
+logger = logging.getLogger("service.stripe")
+
+
+def _is_transient(exc):
+    if not isinstance(exc, stripe.StripeError):
+        return False
+    advice = (exc.headers or {}).get("stripe-should-retry")
+    if advice in ("true", "false"):
+        return advice == "true"
+    if isinstance(exc, stripe.APIConnectionError):
+        return bool(getattr(exc, "should_retry", True))
+    return isinstance(exc, stripe.RateLimitError) or (exc.http_status or 0) >= 500 or exc.http_status == 409
+
+
+class StripeGateway:
+    """Talks to the Stripe API (or a local stand-in at ``settings.stripe_api_base``)."""
+
+    def __init__(self, settings):
+        options = {"max_network_retries": 0,
+                   "http_client": stripe.RequestsClient(timeout=settings.stripe_timeout_seconds)}
+        if settings.stripe_api_base:
+            options["base_addresses"] = {"api": settings.stripe_api_base}
+        self._client = stripe.StripeClient(settings.stripe_secret_key, **options)
+        self._secrets = settings.webhook_secrets
+        self._tolerance = settings.webhook_tolerance_seconds
+        wait = (wait_exponential(multiplier=settings.retry_backoff_seconds, max=4)
+                if settings.retry_backoff_seconds else wait_none())
+        self._retrying = Retrying(
+            stop=stop_after_attempt(settings.stripe_retry_attempts)
+            | stop_after_delay(settings.stripe_retry_max_seconds),
+            wait=wait, retry=retry_if_exception(_is_transient), reraise=True)
+
+    # -- outbound --------------------------------------------------------------
+    def create_payment_intent(self, *, order_id, amount, currency, idempotency_key):
+        """Create (or, within Stripe's 24 h key window, replay) the order's PaymentIntent."""
+        params = {"amount": amount, "currency": currency, "metadata": {"order_id": order_id},
+                  "automatic_payment_methods": {"enabled": True}}
+        return self._call("POST", "/v1/payment_intents", order_id, idempotency_key,
+                          lambda opts: self._client.v1.payment_intents.create(params=params, options=opts))
+
+    def retrieve_payment_intent(self, payment_intent_id, *, order_id=None):
+        """Fetch a PaymentIntent by id (a read; safe to retry)."""
+        return self._call("GET", f"/v1/payment_intents/{payment_intent_id}", order_id, None,
+                          lambda opts: self._client.v1.payment_intents.retrieve(payment_intent_id, options=opts))
+
+    def _call(self, method, path, order_id, idempotency_key, request):
+        opts = {"idempotency_key": idempotency_key} if idempotency_key else {}
+        attempt = 0
+
+        def once():
+            nonlocal attempt
+            attempt += 1
+            started = time.monotonic()
+            fields = {"method": method, "path": path, "order_id": order_id,
+                      "idempotency_key": idempotency_key, "attempt": attempt}
+            try:
+                result = request(opts)
+            except stripe.StripeError as exc:
+                log(logger, logging.WARNING, "stripe call failed", **fields, status=exc.http_status,
+                    error=type(exc).__name__, stripe_code=exc.code, request_id=exc.request_id,
+                    duration_ms=round((time.monotonic() - started) * 1000, 1))
+                raise
+            response = result.last_response
+            log(logger, logging.INFO, "stripe call", **fields, status=response.code,
+                request_id=response.request_id,
+                replayed=response.headers.get("idempotent-replayed") == "true" or None,
+                duration_ms=round((time.monotonic() - started) * 1000, 1))
+            return result.to_dict()
+
+        try:
+            return self._retrying(once)
+        except stripe.StripeError as exc:
+            if _is_transient(exc):
+                raise PaymentProviderUnavailable("payment provider unavailable, try again") from exc
+            raise PaymentProviderError(f"payment provider refused the request: {exc.user_message}",
+                                       details={"stripe_code": exc.code}) from exc
+
+    # -- inbound ---------------------------------------------------------------
+    def verify_webhook(self, payload, signature_header):
+        """Return the event dict if ``payload`` is signed by any configured secret within the
+        tolerance. Raises WebhookRejected (400) for a missing/bad/stale signature or bad JSON."""
+        if not signature_header:
+            raise WebhookRejected("missing Stripe-Signature header", code="missing_signature")
+        try:
+            text = payload.decode("utf-8") if isinstance(payload, bytes) else payload
+        except UnicodeDecodeError:
+            raise WebhookRejected("webhook body is not UTF-8", code="malformed_event") from None
+        stale = False
+        for secret in self._secrets:
+            try:
+                stripe.WebhookSignature.verify_header(text, signature_header, secret, self._tolerance)
+                break
+            except stripe.SignatureVerificationError as exc:
+                # the signature matched this secret but the timestamp is too old
+                stale = stale or "tolerance" in str(exc).lower()
+        else:
+            code = "stale_signature" if stale else "invalid_signature"
+            raise WebhookRejected("webhook signature verification failed", code=code)
+        try:
+            return json.loads(text)
+        except ValueError:
+            raise WebhookRejected("webhook body is not valid JSON", code="malformed_event") from None

@@ -1,0 +1,78 @@
+"""Run the service as the Procfile does (gunicorn) or the CLI as an operator does (flask)."""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import requests
+
+from service.devtools.secantus import free_port
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.dirname(sys.executable)
+
+
+def process_env(app_env):
+    """The real environment plus the app's settings, as a Heroku dyno would see them."""
+    env = dict(os.environ)
+    env.update(app_env)
+    env["PATH"] = BIN + os.pathsep + env.get("PATH", "")
+    return env
+
+
+def flask_cli(app_env, *args):
+    """Run ``flask --app wsgi ARGS`` in the project root; returns CompletedProcess."""
+    return subprocess.run([os.path.join(BIN, "flask"), "--app", "wsgi", *args], cwd=ROOT,
+                          env=process_env(app_env), capture_output=True, text=True, timeout=60)
+
+
+def procfile_command(name):
+    """The command of one Procfile process type, split into argv."""
+    with open(os.path.join(ROOT, "Procfile")) as handle:
+        for line in handle:
+            kind, _, command = line.partition(":")
+            if kind.strip() == name:
+                return command.split()
+    raise KeyError(name)
+
+
+class Gunicorn:
+    """The Procfile's ``web`` process on a free port, with its stdout kept in a log file."""
+
+    def __init__(self, app_env, log_path, workers=2):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        self.env = process_env({**app_env, "PORT": str(self.port), "WEB_CONCURRENCY": str(workers)})
+        self.process = None
+
+    def start(self, timeout=30):
+        argv = procfile_command("web")
+        argv[0] = os.path.join(BIN, argv[0])
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(argv, cwd=ROOT, env=self.env, stdout=log,
+                                            stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited {self.process.returncode}:\n{self.logs()}")
+            try:
+                if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return self
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        raise RuntimeError("gunicorn did not come up:\n" + self.logs())
+
+    def logs(self):
+        with open(self.log_path, encoding="utf-8", errors="replace") as handle:
+            return handle.read()
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(5)
