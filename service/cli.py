@@ -41,5 +41,8 @@ def products_import(path):
 
 def register(app):
     """Attach the command groups to ``app``."""
+    from . import cli_recovery
+
     app.cli.add_command(db_cli)
     app.cli.add_command(products_cli)
+    cli_recovery.register(app)

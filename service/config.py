@@ -25,6 +25,8 @@ class Settings:
     webhook_secrets: tuple = field(repr=False)
     stripe_publishable_key: str = ""
     stripe_api_base: str = ""
+    # The page loads Stripe.js from here; the dev stack points it at the simulator's stand-in.
+    stripe_js_url: str = "https://js.stripe.com/v3/"
     stripe_timeout_seconds: float = 5.0
     stripe_retry_attempts: int = 3
     stripe_retry_max_seconds: float = 12.0
@@ -37,6 +39,13 @@ class Settings:
     webhook_max_attempts: int = 5
     max_body_bytes: int = 256 * 1024
     payment_deadline_seconds: int = 900
+    checkout_expiry_seconds: int = 86400
+    reconcile_interval_seconds: float = 60.0
+    reconcile_batch: int = 200
+    reconcile_max_attempts: int = 10
+    reconcile_grace_seconds: int = 60
+    sweep_lookback_seconds: int = 3 * 86400
+    stripe_read_rate: float = 20.0
     log_level: str = "INFO"
 
     @property

@@ -63,6 +63,7 @@ class Order(me.Document):
             {"fields": ["payment_intent_id"],
              "partialFilterExpression": {"payment_intent_id": {"$type": "string"}}},
             {"fields": ["status", "expected_by"]},
+            {"fields": ["status", "created_at"]},
         ],
     }
 
@@ -89,4 +90,22 @@ class StripeEvent(me.Document):
     }
 
 
-DOCUMENTS = (Product, Order, StripeEvent)
+class Checkpoint(me.Document):
+    """A named high-water mark, e.g. the ``created`` of the last swept Stripe event."""
+
+    name = me.StringField(primary_key=True)
+    value = me.IntField(required=True)
+    updated_at = me.DateTimeField(required=True)
+    meta = {**_META, "collection": "checkpoints"}
+
+
+class Lease(me.Document):
+    """A lock with an expiry, so one reconciler at a time sweeps Stripe's event list."""
+
+    name = me.StringField(primary_key=True)
+    owner = me.StringField(required=True)
+    expires_at = me.DateTimeField(required=True)
+    meta = {**_META, "collection": "leases"}
+
+
+DOCUMENTS = (Product, Order, StripeEvent, Checkpoint, Lease)

@@ -125,12 +125,17 @@ def fact_from_event(event):
 def fact_from_payment_intent(pi, observed_at):
     """The PaymentFact a retrieved PaymentIntent implies, or None if its status implies none.
 
-    The source id names the PI and status, so a repeated reconcile is a no-op.
+    A PI back in ``requires_payment_method`` with a ``last_payment_error`` is a failed
+    attempt. The source id names the PI and what was seen, so reconciling twice is a no-op.
     """
     trigger = PI_STATUS_TRIGGERS.get(pi.get("status"))
+    seen = pi.get("status")
+    error = pi.get("last_payment_error")
+    if trigger is None and seen == "requires_payment_method" and error:
+        trigger, seen = PAYMENT_FAILED, "failed:" + str(error.get("charge") or error.get("code") or "")
     if trigger is None:
         return None
-    return _fact(f"reconcile:{pi['id']}:{pi['status']}", trigger, pi, int(observed_at))
+    return _fact(f"reconcile:{pi['id']}:{seen}", trigger, pi, int(observed_at))
 
 
 def _fact(source_id, trigger, pi, occurred_at):

@@ -12,13 +12,14 @@ from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from .models import Order, Product, StripeEvent
+from .store_recovery import RecoveryQueries
 
 
 def utcnow():
     return datetime.now(timezone.utc)
 
 
-class Store:
+class Store(RecoveryQueries):
     """Database access for the handlers; ``retry`` is a ``db.RetryPolicy``."""
 
     def __init__(self, retry):

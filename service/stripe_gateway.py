@@ -64,6 +64,39 @@ class StripeGateway:
         return self._call("GET", f"/v1/payment_intents/{payment_intent_id}", order_id, None,
                           lambda opts: self._client.v1.payment_intents.retrieve(payment_intent_id, options=opts))
 
+    def cancel_payment_intent(self, payment_intent_id, *, order_id, idempotency_key):
+        """Cancel a PaymentIntent (abandoned checkout). Raises PaymentProviderError when Stripe
+        refuses, e.g. ``payment_intent_unexpected_state`` for one that already succeeded."""
+        params = {"cancellation_reason": "abandoned"}
+        return self._call("POST", f"/v1/payment_intents/{payment_intent_id}/cancel", order_id, idempotency_key,
+                          lambda opts: self._client.v1.payment_intents.cancel(
+                              payment_intent_id, params=params, options=opts))
+
+    def search_payment_intents(self, order_id):
+        """PaymentIntents whose ``metadata.order_id`` is ``order_id`` (Stripe search is
+        eventually consistent: a PI younger than about a minute may be missing)."""
+        query = f"metadata['order_id']:'{order_id}'"
+        page = self._call("GET", "/v1/payment_intents/search", order_id, None,
+                          lambda opts: self._client.v1.payment_intents.search(
+                              params={"query": query, "limit": 10}, options=opts))
+        return page["data"]
+
+    def list_payment_intents_page(self, *, created_gte, created_lt, starting_after=None):
+        """One page (up to 100, newest first) of PaymentIntents created in [gte, lt)."""
+        params = {"created": {"gte": created_gte, "lt": created_lt}, "limit": 100}
+        if starting_after:
+            params["starting_after"] = starting_after
+        return self._call("GET", "/v1/payment_intents", None, None,
+                          lambda opts: self._client.v1.payment_intents.list(params=params, options=opts))
+
+    def list_events_page(self, *, types, created_gte, starting_after=None):
+        """One page (up to 100, newest first) of events of ``types`` created at or after ``created_gte``."""
+        params = {"types": list(types), "created": {"gte": created_gte}, "limit": 100}
+        if starting_after:
+            params["starting_after"] = starting_after
+        return self._call("GET", "/v1/events", None, None,
+                          lambda opts: self._client.v1.events.list(params=params, options=opts))
+
     def _call(self, method, path, order_id, idempotency_key, request):
         opts = {"idempotency_key": idempotency_key} if idempotency_key else {}
         attempt = 0

@@ -17,7 +17,11 @@ class Services:
 
 from .catalog import import_products  # noqa: E402
 from .checkout import get_order, start_checkout  # noqa: E402
-from .webhook import apply_fact, process_event, receive_webhook  # noqa: E402
+from .webhook import apply_fact, ingest_event, process_event, receive_webhook  # noqa: E402
+from .inbox import list_events, replay_event  # noqa: E402
+from .reconcile import reconcile  # noqa: E402
+from .report import consolidation_report  # noqa: E402
 
 __all__ = ["Services", "import_products", "start_checkout", "get_order",
-           "receive_webhook", "process_event", "apply_fact"]
+           "receive_webhook", "ingest_event", "process_event", "apply_fact",
+           "list_events", "replay_event", "reconcile", "consolidation_report"]

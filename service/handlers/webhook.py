@@ -30,6 +30,16 @@ class Outcome:
     duplicate: bool = False
 
 
+@dataclass(frozen=True)
+class Applied:
+    """The result of applying one fact: inbox ``state``, ``detail``, the order, whether it changed."""
+
+    state: str
+    detail: str
+    order_id: str = None
+    changed: bool = False
+
+
 def receive_webhook(services, payload, signature_header):
     """Verify, store and apply one delivery. Returns an Outcome (answer 200).
 
@@ -39,10 +49,17 @@ def receive_webhook(services, payload, signature_header):
     """
     event = services.gateway.verify_webhook(payload, signature_header)
     _check_shape(event)
+    return ingest_event(services, event, payload.decode("utf-8") if isinstance(payload, bytes) else payload)
+
+
+def ingest_event(services, event, payload_text):
+    """Store ``event`` in the inbox unless it is there, then apply it unless it is finished.
+
+    The one intake path for webhooks and for events recovered from Stripe's Events API.
+    """
     pi = event["data"]["object"] if event["type"].startswith("payment_intent.") else {}
     row = StripeEvent(
-        event_id=event["id"], type=event["type"], state="received", attempts=0,
-        payload=payload.decode("utf-8") if isinstance(payload, bytes) else payload,
+        event_id=event["id"], type=event["type"], state="received", attempts=0, payload=payload_text,
         created=event["created"], payment_intent_id=pi.get("id"),
         order_id=(pi.get("metadata") or {}).get("order_id"), received_at=utcnow())
     row.validate()
@@ -69,7 +86,7 @@ def process_event(services, event):
     """
     store = services.store
     try:
-        state, detail, order_id = apply_event(services, event)
+        applied = apply_event(services, event)
     except DatabaseUnavailable:
         raise
     except Exception as exc:  # a bug or a permanent error: keep it on the row, not just in the log
@@ -81,17 +98,17 @@ def process_event(services, event):
         if parked:
             return Outcome(event["id"], "failed", error)
         raise EventProcessingFailed("the event could not be applied; it will be retried") from exc
-    store.finish_event(event["id"], state, detail, order_id)
-    return Outcome(event["id"], state, detail, order_id)
+    store.finish_event(event["id"], applied.state, applied.detail, applied.order_id)
+    return Outcome(event["id"], applied.state, applied.detail, applied.order_id)
 
 
 def apply_event(services, event):
-    """Apply one event's payment fact. Returns (inbox state, detail, order id)."""
+    """Apply one event's payment fact. Returns an Applied."""
     fact = fact_from_event(event)
     if fact is None:
-        return "ignored", f"event type {event['type']} is not handled", None
+        return Applied("ignored", f"event type {event['type']} is not handled")
     if bool(event.get("livemode")) != services.settings.livemode:
-        return "ignored", "event is from the other Stripe mode", None
+        return Applied("ignored", "event is from the other Stripe mode")
     return apply_fact(services, fact)
 
 
@@ -99,24 +116,24 @@ def apply_fact(services, fact):
     """The one apply path: decide with the state machine, persist with one conditional update.
 
     Safe under concurrency: a lost race re-reads the order and decides again. Returns
-    (inbox state, detail, order id); raises DatabaseUnavailable, EventProcessingFailed.
+    an Applied; raises DatabaseUnavailable, EventProcessingFailed.
     """
     store = services.store
     order = store.find_order_for_payment(fact.metadata_order_id, fact.payment_intent_id)
     if order is None:
-        return "ignored", "no order for this PaymentIntent", None
+        return Applied("ignored", "no order for this PaymentIntent")
     for _ in range(_RACE_ROUNDS):
         view = _view(order)
         decision = decide(view, fact)
         if not decision.changes:
             if fact.occurred_at > view.last_event_at and view.status not in FINAL:
                 store.advance_clock(view.order_id, fact.occurred_at)
-            return "applied", "no-op: " + decision.reason, view.order_id
+            return Applied("applied", "no-op: " + decision.reason, view.order_id)
         if store.apply_transition(order, decision, fact):
             log(logger, logging.INFO, "order transition", order_id=view.order_id, source=fact.source_id,
                 from_status=view.status, to_status=decision.to_status, reason=decision.reason,
                 alert="payment_needs_review" if decision.to_status == "needs_review" else None)
-            return "applied", decision.reason, view.order_id
+            return Applied("applied", decision.reason, view.order_id, changed=True)
         order = store.get_order(view.order_id)
     raise EventProcessingFailed(f"order {view.order_id} kept changing while applying {fact.source_id}")
 

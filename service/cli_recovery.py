@@ -1,0 +1,116 @@
+"""CLI for recovery: ``reconcile`` (one pass, a loop, or the consolidation report) and
+``events list|replay``. Exit status 0 = all good, 1 = something failed or is unmatched
+(the output names it), 2 = bad usage (click's own)."""
+import json
+import logging
+import signal
+import sys
+import threading
+from datetime import datetime, timedelta, timezone
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
+
+from . import handlers
+from .errors import ServiceError
+from .logs import log
+
+logger = logging.getLogger("service.reconcile")
+events_cli = AppGroup("events", help="The webhook inbox.")
+
+
+def _services():
+    return current_app.extensions["payments"]
+
+
+@click.command("reconcile")
+@click.option("--older-than", type=float, help="Check open orders older than SECONDS instead of past their deadline.")
+@click.option("--loop", is_flag=True, help="Keep running a pass every --interval seconds until SIGTERM.")
+@click.option("--interval", type=float, help="Seconds between passes with --loop (default RECONCILE_INTERVAL_SECONDS).")
+@click.option("--report", is_flag=True, help="Print the consolidation report instead of healing.")
+@click.option("--since", type=click.DateTime(), help="Report window start (UTC); default --hours ago.")
+@click.option("--hours", type=float, default=24.0, show_default=True, help="Report window length.")
+@click.option("--json", "as_json", is_flag=True, help="Report as JSON.")
+@with_appcontext
+def reconcile_cmd(older_than, loop, interval, report, since, hours, as_json):
+    """Heal stuck orders, replay unapplied events, sweep Stripe's Events API."""
+    services = _services()
+    if report:
+        sys.exit(_report(services, since, hours, as_json))
+    if not loop:
+        sys.exit(_one_pass(services, older_than))
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    interval = interval or services.settings.reconcile_interval_seconds
+    while not stop.is_set():
+        _one_pass(services, older_than)
+        stop.wait(interval)
+    click.echo("reconciler stopped")
+
+
+def _one_pass(services, older_than):
+    try:
+        summary = handlers.reconcile(services, older_than=older_than)
+    except Exception as exc:  # keep the worker loop alive; the log has the traceback
+        message = exc.message if isinstance(exc, ServiceError) else f"{type(exc).__name__}: {exc}"
+        log(logger, logging.ERROR, "reconcile pass failed", error=message,
+            exc_info=not isinstance(exc, ServiceError))
+        click.echo(f"reconcile failed: {message}", err=True)
+        return 1
+    click.echo(summary.line())
+    return 0 if summary.ok else 1
+
+
+def _report(services, since, hours, as_json):
+    until = datetime.now(timezone.utc)
+    since = since.replace(tzinfo=timezone.utc) if since else until - timedelta(hours=hours)
+    try:
+        result = handlers.consolidation_report(services, since, until)
+    except ServiceError as exc:
+        click.echo(f"report failed: {exc.message}", err=True)
+        return 1
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+    else:
+        click.echo(f"window {result['since']} .. {result['until']}: {result['succeeded_payment_intents']} "
+                   f"succeeded PaymentIntents, {result['paid_orders']} paid orders, {result['matched']} matched, "
+                   f"{len(result['mismatches'])} mismatches")
+        for row in result["mismatches"]:
+            click.echo(f"MISMATCH {row['kind']} order={row['order_id'] or '-'} "
+                       f"payment_intent={row['payment_intent_id'] or '-'}: {row['detail']}")
+    return 0 if result["ok"] else 1
+
+
+@events_cli.command("list")
+@click.option("--state", help="received | applied | ignored | failed")
+@click.option("--limit", type=int, default=50, show_default=True)
+def events_list(state, limit):
+    """List inbox rows, newest first."""
+    try:
+        rows = handlers.list_events(_services(), state, limit)
+    except ServiceError as exc:
+        raise click.ClickException(exc.message) from None
+    for row in rows:
+        click.echo(f"{row['_id']}  {row['type']:<32} {row['state']:<9} attempts={row.get('attempts', 0)} "
+                   f"order={row.get('order_id') or '-'}  {row.get('last_error') or row.get('outcome') or ''}")
+    click.echo(f"{len(rows)} event(s)")
+
+
+@events_cli.command("replay")
+@click.argument("event_id")
+def events_replay(event_id):
+    """Re-apply one stored event through the webhook's apply path (idempotent)."""
+    try:
+        outcome = handlers.replay_event(_services(), event_id)
+    except ServiceError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"{outcome.event_id}: {outcome.state} ({outcome.detail})")
+    sys.exit(0 if outcome.state != "failed" else 1)
+
+
+def register(app):
+    """Attach the recovery commands to ``app``."""
+    app.cli.add_command(reconcile_cmd)
+    app.cli.add_command(events_cli)

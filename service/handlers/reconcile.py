@@ -1,0 +1,153 @@
+"""Reconciliation: heal what webhook redelivery cannot, through the webhook's own apply path.
+
+One pass (``reconcile``) does three things, each bounded and each safe to run from two
+processes at once (every status change is a conditional update; the event sweep holds a
+lease):
+1. open orders past their deadline are checked against their PaymentIntent at Stripe;
+   an order without a PI id gets its PI found (fixed-key replay or search) before one is
+   created; an abandoned checkout's PI is canceled;
+2. inbox rows stored but never applied are re-applied, oldest first;
+3. Stripe's Events API is swept since a checkpoint for events that never arrived.
+"""
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from ..errors import PaymentProviderError, ServiceError
+from ..logs import log
+from ..orders import CANCELED, PaymentFact, fact_from_payment_intent
+from ..store import utcnow
+from .sweep import replay_inbox, sweep_events
+from .webhook import apply_fact
+
+logger = logging.getLogger("service.reconcile")
+KEY_WINDOW = timedelta(hours=23)  # Stripe keeps idempotency keys at least 24 h
+CANCELABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
+
+
+@dataclass
+class Summary:
+    """Counts for one pass; ``ok`` is False when anything failed."""
+
+    checked: int = 0
+    healed: int = 0
+    still_pending: int = 0
+    failed: int = 0
+    events_replayed: int = 0
+    events_recovered: int = 0
+    sweep: str = "not run"
+
+    @property
+    def ok(self):
+        return self.failed == 0
+
+    def line(self):
+        return (f"checked {self.checked}, healed {self.healed}, still pending {self.still_pending}, "
+                f"failed {self.failed}; inbox replayed {self.events_replayed}; "
+                f"sweep {self.sweep}, recovered {self.events_recovered} events")
+
+
+class RateLimiter:
+    """Spaces calls at least 1/rate seconds apart (Stripe allows 100 reads/s live)."""
+
+    def __init__(self, per_second):
+        self.interval = 1.0 / per_second if per_second > 0 else 0.0
+        self.next_at = 0.0
+
+    def wait(self):
+        now = time.monotonic()
+        if now < self.next_at:
+            time.sleep(self.next_at - now)
+        self.next_at = max(now, self.next_at) + self.interval
+
+
+def reconcile(services, *, older_than=None, owner=None):
+    """Run one reconciliation pass and return its Summary. Never raises for per-item
+    failures (they are counted and logged); raises DatabaseUnavailable only if the
+    database is gone before the pass can start."""
+    now = utcnow()
+    summary, limiter = Summary(), RateLimiter(services.settings.stripe_read_rate)
+    settings = services.settings
+    cutoff = now if older_than is None else now - timedelta(seconds=older_than - settings.payment_deadline_seconds)
+    _heal_orders(services, summary, limiter, cutoff, now)
+    replay_inbox(services, summary, now)
+    sweep_events(services, summary, limiter, now, owner or uuid.uuid4().hex)
+    log(logger, logging.INFO if summary.ok else logging.ERROR, "reconcile pass", summary=summary.line(),
+        **{k: v for k, v in vars(summary).items()})
+    return summary
+
+
+def _heal_orders(services, summary, limiter, cutoff, now):
+    after = None
+    while True:
+        batch = services.store.find_stuck_orders(cutoff, services.settings.reconcile_batch, after)
+        for order in batch:
+            summary.checked += 1
+            try:
+                if heal_order(services, order, limiter, now):
+                    summary.healed += 1
+                else:
+                    summary.still_pending += 1
+            except ServiceError as exc:
+                summary.failed += 1
+                log(logger, logging.ERROR, "reconcile order failed", order_id=order["_id"], error=exc.message)
+        if len(batch) < services.settings.reconcile_batch:
+            return
+        after = (batch[-1]["expected_by"], batch[-1]["_id"])
+
+
+def heal_order(services, order, limiter, now):
+    """Bring one overdue order in line with Stripe. Returns True when its status changed."""
+    gateway, order_id = services.gateway, order["_id"]
+    abandoned = order["created_at"] + timedelta(seconds=services.settings.checkout_expiry_seconds) <= now
+    if order.get("payment_intent_id"):
+        limiter.wait()
+        pi = gateway.retrieve_payment_intent(order["payment_intent_id"], order_id=order_id)
+    else:
+        pi = _find_or_create_payment_intent(services, order, limiter, now, abandoned)
+        if pi is None:
+            return _apply(services, PaymentFact(f"reconcile:{order_id}:expired", CANCELED, None, 0,
+                                                order["currency"], order_id, int(now.timestamp())))
+        services.store.attach_payment_intent(order_id, pi["id"])
+        # A key replay returns the PI as it was created, not as it is now.
+        limiter.wait()
+        pi = gateway.retrieve_payment_intent(pi["id"], order_id=order_id)
+    if abandoned and pi["status"] in CANCELABLE:
+        limiter.wait()
+        try:
+            pi = gateway.cancel_payment_intent(pi["id"], order_id=order_id,
+                                               idempotency_key=f"order-{order_id}-cancel")
+        except PaymentProviderError:  # the customer paid at the last moment: read what happened
+            limiter.wait()
+            pi = gateway.retrieve_payment_intent(pi["id"], order_id=order_id)
+    fact = fact_from_payment_intent(pi, now.timestamp())
+    return fact is not None and _apply(services, fact)
+
+
+def _apply(services, fact):
+    return apply_fact(services, fact).changed
+
+
+def _find_or_create_payment_intent(services, order, limiter, now, abandoned):
+    gateway, order_id = services.gateway, order["_id"]
+    if not abandoned and now - order["created_at"] < KEY_WINDOW:
+        # Replaying checkout's fixed key returns the PI if checkout's call reached Stripe, and
+        # creates it (exactly once) if it did not.
+        limiter.wait()
+        return gateway.create_payment_intent(order_id=order_id, amount=order["amount"],
+                                             currency=order["currency"],
+                                             idempotency_key=f"order-{order_id}-payment-intent")
+    limiter.wait()
+    found = gateway.search_payment_intents(order_id)
+    if found:
+        if len(found) > 1:
+            log(logger, logging.ERROR, "several PaymentIntents for one order", order_id=order_id,
+                payment_intents=[pi["id"] for pi in found], alert="duplicate_payment_intents")
+        return next((pi for pi in found if pi["status"] == "succeeded"), found[0])
+    if abandoned:
+        return None
+    limiter.wait()
+    return gateway.create_payment_intent(order_id=order_id, amount=order["amount"], currency=order["currency"],
+                                         idempotency_key=f"order-{order_id}-payment-intent-late")

@@ -1,0 +1,79 @@
+"""Consolidation report: every succeeded PaymentIntent matched to a paid order, and back.
+
+Read-only. For a window [since, until) it lists Stripe's PaymentIntents created in the
+window and our paid/needs-review orders created in it, and names every money flow that
+does not match. ``ok`` is False when anything is unmatched.
+"""
+from ..orders import PAID
+from .reconcile import RateLimiter
+
+
+def consolidation_report(services, since, until):
+    """Return a dict: window, counts, ``mismatches`` (kind, ids, detail) and ``ok``.
+
+    Raises PaymentProviderUnavailable/Error or DatabaseUnavailable if a source is unreadable
+    (a partial report would look like missing money)."""
+    limiter = RateLimiter(services.settings.stripe_read_rate)
+    succeeded = [pi for pi in _payment_intents(services, limiter, since, until) if pi["status"] == "succeeded"]
+    orders = services.store.orders_for_payments(
+        {(pi.get("metadata") or {}).get("order_id") for pi in succeeded} - {None}, {pi["id"] for pi in succeeded})
+    by_id = {order["_id"]: order for order in orders}
+    by_pi = {order.get("payment_intent_id"): order for order in orders if order.get("payment_intent_id")}
+    mismatches, matched, pairs = [], set(), 0
+    for pi in succeeded:
+        order = by_id.get((pi.get("metadata") or {}).get("order_id")) or by_pi.get(pi["id"])
+        problem = _compare(order, pi)
+        if problem:
+            mismatches.append(problem)
+        else:
+            pairs += 1
+        if order is not None:
+            matched.add(order["_id"])
+    settled = services.store.settled_orders_between(since, until)
+    for order in settled:
+        if order["_id"] in matched:
+            continue
+        if not order.get("payment_intent_id"):
+            mismatches.append(_row("paid_without_payment_intent", order, None, f"order is {order['status']}"))
+            continue
+        limiter.wait()  # its PI was created outside the window: look it up directly
+        pi = services.gateway.retrieve_payment_intent(order["payment_intent_id"], order_id=order["_id"])
+        problem = _compare(order, pi) if pi["status"] == "succeeded" else _row(
+            "paid_without_succeeded_payment", order, pi, f"PaymentIntent is {pi['status']}")
+        if problem:
+            mismatches.append(problem)
+        else:
+            pairs += 1
+    return {"since": since.isoformat(), "until": until.isoformat(),
+            "succeeded_payment_intents": len(succeeded),
+            "paid_orders": sum(1 for order in settled if order["status"] == PAID),
+            "matched": pairs,
+            "mismatches": mismatches, "ok": not mismatches}
+
+
+def _payment_intents(services, limiter, since, until):
+    cursor = None
+    while True:
+        limiter.wait()
+        page = services.gateway.list_payment_intents_page(
+            created_gte=int(since.timestamp()), created_lt=int(until.timestamp()) + 1, starting_after=cursor)
+        yield from page["data"]
+        if not page["has_more"] or not page["data"]:
+            return
+        cursor = page["data"][-1]["id"]
+
+
+def _compare(order, pi):
+    if order is None:
+        return _row("payment_without_order", None, pi, "no order for this succeeded PaymentIntent")
+    if order["status"] != PAID:
+        return _row("payment_not_marked_paid", order, pi, f"order is {order['status']}")
+    if pi["amount_received"] != order["amount"] or pi["currency"] != order["currency"]:
+        return _row("amount_mismatch", order, pi, f"Stripe {pi['amount_received']} {pi['currency']}, "
+                                                   f"order {order['amount']} {order['currency']}")
+    return None
+
+
+def _row(kind, order, pi, detail):
+    return {"kind": kind, "order_id": order and order["_id"], "payment_intent_id": pi and pi["id"],
+            "detail": detail}

@@ -1,0 +1,66 @@
+"""Recovery of events: re-apply what the inbox holds unapplied, and sweep Stripe's Events
+API for deliveries that never arrived. Both feed the webhook's own intake/apply path."""
+import json
+import logging
+from datetime import timedelta
+
+from ..errors import EventProcessingFailed, ServiceError
+from ..logs import log
+from ..orders import EVENT_TRIGGERS
+from .webhook import ingest_event, process_event
+
+logger = logging.getLogger("service.reconcile")
+SWEEP = "events-sweep"
+
+
+def replay_inbox(services, summary, now):
+    """Re-apply inbox rows stored but not applied (oldest first, one batch); counts into summary."""
+    settings = services.settings
+    rows = services.store.find_unapplied_events(now - timedelta(seconds=settings.reconcile_grace_seconds),
+                                                settings.reconcile_max_attempts, settings.reconcile_batch)
+    for row in rows:
+        try:
+            process_event(services, json.loads(row["payload"]))
+            summary.events_replayed += 1
+        except ServiceError as exc:
+            summary.failed += 1
+            log(logger, logging.ERROR, "inbox replay failed", event_id=row["_id"], error=exc.message)
+
+
+def sweep_events(services, summary, limiter, now, owner):
+    """Feed events Stripe lists since the checkpoint but our inbox lacks through the normal
+    intake path. Holds a lease so one reconciler sweeps at a time; the checkpoint advances
+    only after every listed event is stored."""
+    store = services.store
+    if not store.acquire_lease(SWEEP, owner, now, now + timedelta(minutes=10)):
+        summary.sweep = "skipped (another reconciler holds the lease)"
+        return
+    try:
+        start = store.get_checkpoint(SWEEP) or int(now.timestamp()) - services.settings.sweep_lookback_seconds
+        events, cursor = [], None
+        while True:
+            limiter.wait()
+            page = services.gateway.list_events_page(types=sorted(EVENT_TRIGGERS), created_gte=start,
+                                                     starting_after=cursor)
+            events.extend(page["data"])
+            if not page["has_more"] or not page["data"]:
+                break
+            cursor = page["data"][-1]["id"]
+        known = store.existing_event_ids([event["id"] for event in events]) if events else set()
+        for event in sorted(events, key=lambda e: e["created"]):
+            if event["id"] not in known:
+                try:
+                    ingest_event(services, event, json.dumps(event))
+                except EventProcessingFailed:  # stored with its error; the inbox replay retries it
+                    summary.failed += 1
+                summary.events_recovered += 1
+                log(logger, logging.WARNING, "recovered undelivered event", event_id=event["id"],
+                    event_type=event["type"])
+        store.set_checkpoint(SWEEP, max([start] + [event["created"] for event in events]), now)
+        summary.sweep = "done"
+    except ServiceError as exc:  # the checkpoint stays where it was: the next pass retries
+        summary.failed += 1
+        summary.sweep = "failed"
+        log(logger, logging.ERROR, "event sweep failed", error=exc.message)
+    finally:
+        store.release_lease(SWEEP, owner)
