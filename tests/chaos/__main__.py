@@ -1,0 +1,43 @@
+"""``python -m tests.chaos [--orders 500] [--fault-rate 0.1] [--seed 1]``: prints the table;
+exit status 0 only if nothing was lost or applied twice."""
+import argparse
+import sys
+
+from .run import run
+
+
+def table(figures):
+    """The chaos table as text lines."""
+    rows = [("orders (checkouts ok)", f"{figures['orders']} ({figures['checkouts_ok']})"),
+            ("fault rate, seed", f"{figures['fault_rate']}, {figures['seed']}"),
+            ("events sent", figures["events_sent"]), ("deliveries", figures["deliveries"])]
+    rows += [(f"  fault: {kind}", count) for kind, count in figures["faults"].items()]
+    rows += [("checkout 5xx answered (client retried)", figures["checkout_5xx"]),
+             ("webhook 5xx answered", figures["webhook_5xx"]),
+             ("webhook no answer (DB killed)", figures["webhook_no_answer"]),
+             ("reconcile", figures["reconcile"]),
+             ("orders paid / expected", f"{figures['paid']} / {figures['expected_paid']}"),
+             ("lost", figures["lost"]), ("double-applied", figures["double_applied"]),
+             ("regressed", figures["regressed"]), ("PaymentIntent created twice", figures["pi_created_twice"]),
+             ("events not applied", figures["events_unapplied"]),
+             ("time to heal (reconcile pass)", f"{figures['time_to_heal_s']} s"),
+             ("wall time", f"{figures['wall_s']} s")]
+    width = max(len(str(name)) for name, _ in rows)
+    return [f"{name:<{width}}  {value}" for name, value in rows]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m tests.chaos", description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=500)
+    parser.add_argument("--fault-rate", type=float, default=0.1)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    args = parser.parse_args(argv)
+    figures, ok = run(args.orders, args.fault_rate, args.seed, workers=args.workers)
+    print("\n".join(table(figures)))
+    print("RESULT: " + ("OK, nothing lost or applied twice" if ok else "INVARIANT VIOLATED"))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

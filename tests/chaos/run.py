@@ -1,0 +1,109 @@
+"""One chaos run: checkouts under Stripe faults, payments at Stripe, webhook deliveries under
+database faults (lost, duplicated, reordered, redelivered with backoff), one reconcile pass,
+then the invariants."""
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+
+from service.devtools.fake_stripe import Deliverer
+from tests.helpers import WEBHOOK_SECRET
+
+from .monkey import Monkey, kill_database, make_rng, stripe_fault
+from .stack import Stack
+from .verify import verify
+
+BACKOFF = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6)  # Stripe's exponential redelivery, in seconds not hours
+PI_EVENTS = ("payment_intent.",)
+
+
+def run(orders=500, fault_rate=0.1, seed=1, concurrency=8, workers=2):
+    """Run the whole scenario and return (figures dict, ok)."""
+    rng, faults, stats = make_rng(seed), Counter(), Counter()
+    stack = Stack(workers).start()
+    started = time.monotonic()
+    try:
+        placed = _checkouts(stack, rng, orders, fault_rate, faults, stats)
+        plan = _payments(stack.fake, rng, placed, fault_rate, faults)
+        deliverer = Deliverer(stack.web.url + "/webhooks/stripe", [WEBHOOK_SECRET], backoff=BACKOFF, timeout=10)
+        monkey = Monkey(stack.mongo, rng, fault_rate)
+        monkey.start()
+        send = lambda event: deliverer.deliver(event, max_attempts=len(BACKOFF) + 1)  # noqa: E731
+        third = len(plan) // 3
+        with ThreadPoolExecutor(concurrency) as pool:
+            list(pool.map(send, plan[:third]))
+            killer = kill_database(stack.mongo, faults)  # dies a third of the way through
+            list(pool.map(send, plan[third:]))
+        killer.join(30)
+        monkey.stop()
+        faults.update(monkey.counts)
+        deliveries_done = time.monotonic()
+        status, summary = stack.reconcile()
+        healed_at = time.monotonic()
+        figures = verify(stack, placed)
+        statuses = [status for _, status in deliverer.attempts]
+        figures.update(
+            orders=orders, fault_rate=fault_rate, seed=seed, checkouts_ok=len(placed),
+            checkout_5xx=stats["checkout 5xx"], events_sent=len({e["id"] for e in plan}),
+            deliveries=len(statuses), webhook_5xx=sum(1 for s in statuses if s >= 500),
+            webhook_no_answer=sum(1 for s in statuses if s == 0), faults=dict(sorted(faults.items())),
+            reconcile=summary, reconcile_status=status, time_to_heal_s=round(healed_at - deliveries_done, 1),
+            wall_s=round(healed_at - started, 1))
+        ok = status == 0 and not any(figures[k] for k in ("lost", "double_applied", "regressed",
+                                                          "pi_created_twice", "events_unapplied"))
+        return figures, ok and figures["paid"] == figures["expected_paid"]
+    finally:
+        stack.stop()
+
+
+def _checkouts(stack, rng, orders, fault_rate, faults, stats):
+    """Check out ``orders`` carts (a client that retries 5xx with the same Idempotency-Key)."""
+    def one(index):
+        for attempt in range(6):
+            try:
+                response = requests.post(stack.web.url + "/checkout", timeout=10,
+                                         json={"items": [{"sku": "tee", "quantity": 1 + index % 3}]},
+                                         headers={"Idempotency-Key": f"chaos-{index}"})
+            except requests.RequestException:
+                stats["checkout 5xx"] += 1
+                continue
+            if response.status_code == 201:
+                return response.json()
+            stats["checkout 5xx"] += response.status_code >= 500
+            time.sleep(0.05 * (attempt + 1))
+        return None
+
+    for _ in range(orders):
+        if rng.random() < fault_rate:
+            stripe_fault(stack.fake, rng, faults)
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(one, range(orders)))
+    stack.fake.clear_faults()
+    return [(r["order_id"], r["payment_intent_id"]) for r in results if r]
+
+
+def _payments(fake, rng, placed, fault_rate, faults):
+    """Move each PI at Stripe; return the webhook deliveries to make, shuffled, with some lost
+    (only the Events-API sweep can find those) and some duplicated."""
+    plan = []
+    for _, pi_id in placed:
+        roll, events = rng.random(), []
+        if roll < 0.10:
+            events += [fake.process(pi_id), fake.succeed(pi_id)]
+        elif roll < 0.20:
+            events += [fake.fail(pi_id), fake.succeed(pi_id)]
+        elif roll < 0.25:
+            events += [fake.fail(pi_id)]
+        elif roll < 0.95:
+            events += [fake.succeed(pi_id)]
+        for event in events:
+            if rng.random() < fault_rate / 2:
+                faults["webhook never delivered"] += 1
+                continue
+            plan.append(event)
+            if rng.random() < fault_rate:
+                faults["webhook duplicate"] += 1
+                plan.append(event)
+    rng.shuffle(plan)
+    return plan
