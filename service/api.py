@@ -93,6 +93,8 @@ def readyz():
 def _error_response(exc):
     if isinstance(exc, ServiceError):
         g.error_code = exc.code
+        for key, value in exc.context.items():
+            setattr(g, key, value)
         return jsonify(exc.to_json()), exc.http_status
     if isinstance(exc, HTTPException):
         if exc.code == 413:

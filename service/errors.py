@@ -32,6 +32,7 @@ class ServiceError(Exception):
         if code:
             self.code = code
         self.details = details or {}
+        self.context = {}  # ids for the request log line (event_id, order_id); never in the body
 
     def to_json(self):
         """The JSON error body: ``{"error": {"code", "message", ...details}}``."""

@@ -96,3 +96,13 @@ def test_error_between_inbox_and_order_update_heals_on_redelivery(client, fake_s
     assert raw_db.stripe_events.find_one({"_id": event["id"]})["state"] == "received"
     assert deliver(client, event).status_code == 200
     assert transitions(raw_db, order_id) == [("pending", "paid", event["id"])]
+
+
+def test_webhook_5xx_log_line_names_the_event(client, fake_stripe, fail_point, log_lines):
+    """An operator searching the logs for a failed delivery finds its event id on the 503 line."""
+    _, pi_id = new_order(client)
+    event = fake_stripe.succeed(pi_id)
+    fail_point({"times": 3}, {"failCommands": ["findAndModify"], "closeConnection": True})
+    assert deliver(client, event).status_code == 503
+    line = [entry for entry in log_lines() if entry["msg"] == "request" and entry["status"] == 503][-1]
+    assert line["event_id"] == event["id"] and line["error"] == "database_unavailable"

@@ -9,7 +9,7 @@ error -> recorded on the row and EventProcessingFailed (500) until the row is pa
 import logging
 from dataclasses import dataclass
 
-from ..errors import DatabaseUnavailable, EventProcessingFailed, WebhookRejected
+from ..errors import DatabaseUnavailable, EventProcessingFailed, ServiceError, WebhookRejected
 from ..logs import log
 from ..models import StripeEvent
 from ..orders import FINAL, OrderView, decide, fact_from_event
@@ -49,7 +49,11 @@ def receive_webhook(services, payload, signature_header):
     """
     event = services.gateway.verify_webhook(payload, signature_header)
     _check_shape(event)
-    return ingest_event(services, event, payload.decode("utf-8") if isinstance(payload, bytes) else payload)
+    try:
+        return ingest_event(services, event, payload.decode("utf-8") if isinstance(payload, bytes) else payload)
+    except ServiceError as exc:  # so the 5xx log line names the event
+        exc.context["event_id"] = event["id"]
+        raise
 
 
 def ingest_event(services, event, payload_text):
