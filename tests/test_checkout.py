@@ -155,3 +155,25 @@ def test_client_secret_and_keys_never_reach_the_logs(client, log_lines):
     assert stripe_calls[0]["request_id"].startswith("req_")
     requests = [line for line in log_lines() if line["msg"] == "request"]
     assert requests[-1]["status"] == 201 and requests[-1]["order_id"] == body["order_id"]
+
+
+def test_concurrent_checkouts_with_one_key_make_one_order(app, fake_stripe, raw_db):
+    """Four simultaneous requests with the same Idempotency-Key: one order, one PaymentIntent,
+    and every caller gets that order."""
+    import threading
+
+    barrier, answers = threading.Barrier(4), []
+
+    def send():
+        client = app.test_client()
+        barrier.wait()
+        answers.append(checkout(client, key="double-click"))
+
+    threads = [threading.Thread(target=send) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert [answer.status_code for answer in answers] == [201] * 4
+    assert len({answer.get_json()["order_id"] for answer in answers}) == 1
+    assert raw_db.orders.count_documents({}) == 1 and fake_stripe.payment_intents_created == 1
