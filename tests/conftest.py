@@ -11,7 +11,7 @@ import pytest
 
 from service import create_app, db, handlers
 from service.devtools.fake_stripe import FakeStripe
-from service.devtools.secantus import SecantusServer
+from service.devtools.secantus import SecantusServer, arm_fail_point
 from service.logs import JsonFormatter
 from tests.helpers import API_KEY, CATALOG, OLD_WEBHOOK_SECRET, WEBHOOK_SECRET
 
@@ -28,11 +28,7 @@ class ExternalMongo:
         return urlunsplit(parts._replace(path="/" + db_name))
 
     def fail_point(self, mode, data):
-        client = pymongo.MongoClient(self.uri(), serverSelectionTimeoutMS=2000)
-        try:
-            client.admin.command({"configureFailPoint": "failCommand", "mode": mode, "data": data})
-        finally:
-            client.close()
+        arm_fail_point(self.uri(), mode, data)
 
 
 @pytest.fixture(scope="session")

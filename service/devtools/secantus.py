@@ -93,8 +93,13 @@ class SecantusServer:
 
     def fail_point(self, mode, data):
         """Arm (or, with mode "off", disarm) mongod's ``failCommand`` fail point."""
-        client = pymongo.MongoClient(self.uri(), serverSelectionTimeoutMS=2000)
-        try:
-            client.admin.command({"configureFailPoint": "failCommand", "mode": mode, "data": data})
-        finally:
-            client.close()
+        arm_fail_point(self.uri(), mode, data)
+
+
+def arm_fail_point(uri, mode, data):
+    """Configure ``failCommand`` on the server at ``uri`` (needs test commands enabled)."""
+    client = pymongo.MongoClient(uri, serverSelectionTimeoutMS=2000)
+    try:
+        client.admin.command({"configureFailPoint": "failCommand", "mode": mode, "data": data})
+    finally:
+        client.close()
