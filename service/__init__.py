@@ -10,7 +10,7 @@ def create_app(env=None):
     ``env`` defaults to ``os.environ``. Performs no I/O: the database client connects on
     first use, i.e. after gunicorn has forked. Raises ConfigError naming missing settings.
     """
-    from . import api, cli, db, logs
+    from . import api, cli, db, logs, web
     from .config import Settings
     from .handlers import Services
     from .store import Store
@@ -25,5 +25,6 @@ def create_app(env=None):
                            settings.retry_backoff_seconds)
     app.extensions["payments"] = Services(settings, Store(retry), StripeGateway(settings))
     api.register(app)
+    web.register(app)
     cli.register(app)
     return app

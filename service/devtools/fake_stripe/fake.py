@@ -22,7 +22,8 @@ class FakeStripe:
     `base_addresses={"api": fake.url}`. Read accessors return deep copies.
     """
 
-    def __init__(self, api_key: str = "sk_test_fake", *, clock: Callable[[], float] = time.time,
+    def __init__(self, api_key: str = "sk_test_fake", *, publishable_key: str | None = None,
+                 clock: Callable[[], float] = time.time,
                  search_lag: float = 0.0, webhook_url: str | None = None,
                  webhook_secrets: Sequence[str] = (), auto_deliver: bool = False,
                  webhook_backoff: Sequence[float] = (0.0,), webhook_max_attempts: int = 3,
@@ -31,7 +32,8 @@ class FakeStripe:
         self.store = Store(clock=clock, search_lag=search_lag)
         self.faults = FaultPlan()
         self.keys = IdempotencyStore(clock=clock)
-        self.pipeline = Pipeline(self.store, self.faults, self.keys, api_key)
+        # With a publishable key, Stripe.js (the stand-in at /v3/) may confirm from a browser.
+        self.pipeline = Pipeline(self.store, self.faults, self.keys, api_key, publishable_key)
         self.auto: AutoDeliverer | None = None
         if auto_deliver:
             if not webhook_url or not webhook_secrets:

@@ -90,16 +90,20 @@ def cancel_payment_intent(call: Call) -> dict:
 def confirm_payment_intent(call: Call) -> dict:
     """POST /v1/payment_intents/:id/confirm: the PI; a declined test card answers 402
     card_error."""
-    check_known(call.params, {"payment_method", "return_url", "expand"})
+    check_known(call.params, {"payment_method", "return_url", "client_secret", "expand"})
     pi = payments.confirm(call.store, call.args["id"], _required(call.params, "payment_method"),
                           call.origin)
+    raise_if_declined(pi)
+    return pi
+
+
+def raise_if_declined(pi: dict) -> None:
+    """A declined attempt answers 402 card_error whose body carries the updated PI."""
     error = pi["last_payment_error"]
     if pi["status"] == "requires_payment_method" and error:
-        # A declined confirmation is a 402 whose body carries the updated PaymentIntent.
         raise FakeStripeError(402, "card_error", error["message"], code=error["code"],
                               extra={"decline_code": error["decline_code"],
                                      "charge": error["charge"], "payment_intent": pi})
-    return pi
 
 
 def create_refund(call: Call) -> dict:

@@ -11,7 +11,7 @@ import time
 
 import stripe
 
-from . import routes
+from . import browser, routes
 from .errors import FakeStripeError, invalid
 from .faults import Fault, FaultPlan
 from .forms import parse_form
@@ -56,8 +56,9 @@ class Pipeline:
     """Handles requests against one Store; safe to call from many threads at once."""
 
     def __init__(self, store: Store, faults: FaultPlan, keys: IdempotencyStore,
-                 api_key: str) -> None:
+                 api_key: str, publishable_key: str | None = None) -> None:
         self.store, self.faults, self.keys, self.api_key = store, faults, keys, api_key
+        self.publishable_key = publishable_key
 
     def handle(self, method: str, path: str, query: str, body: bytes, headers) -> Response:
         """Return the response for one request. Guarantees: the request is logged (and so
@@ -92,7 +93,7 @@ class Pipeline:
             raise fault.error()
         if bad_params:
             raise bad_params
-        self._authenticate(headers)
+        self._authenticate(headers, method, path, record.params)
         if record.idempotency_key is None:
             response = self._run(method, path, record, fault)[0]
         else:
@@ -100,9 +101,13 @@ class Pipeline:
         # "after": the work is done and saved, but the caller never hears about it.
         return Response(None) if fault and fault.kind == "after" else response
 
-    def _authenticate(self, headers) -> None:
-        given = _api_key(headers)
+    def _authenticate(self, headers, method: str, path: str, params: dict) -> None:
+        # Stripe.js sends the publishable key as a `key` form param, not as a header.
+        given = _api_key(headers) or params.pop("key", None)
         if given == self.api_key:
+            return
+        if self.publishable_key and given == self.publishable_key:
+            browser.check_client_access(self.store, method, path, params)
             return
         message = (f"Invalid API Key provided: {_redact(given)}" if given else
                    "You did not provide an API key. You need to provide your API key in the "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import re
 
+from .browser import authenticate_payment_intent
 from .errors import FakeStripeError
 from .event_api import list_events, retrieve_event
 from .payment_api import (cancel_payment_intent, confirm_payment_intent, create_payment_intent,
@@ -20,6 +21,7 @@ ROUTES = [
     ("GET", f"/v1/payment_intents/{_ID}", retrieve_payment_intent),
     ("POST", f"/v1/payment_intents/{_ID}/cancel", cancel_payment_intent),
     ("POST", f"/v1/payment_intents/{_ID}/confirm", confirm_payment_intent),
+    ("POST", f"/v1/test_helpers/payment_intents/{_ID}/authenticate", authenticate_payment_intent),
     ("POST", "/v1/refunds", create_refund),
     ("GET", "/v1/events", list_events),
     ("GET", f"/v1/events/{_ID}", retrieve_event),

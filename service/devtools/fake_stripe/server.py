@@ -8,6 +8,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
+from . import browser
 from .pipeline import Pipeline
 
 
@@ -34,6 +35,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_POST = do_DELETE = do_GET
 
+    def do_OPTIONS(self) -> None:
+        # CORS preflight: a checkout page on another origin may call the API like Stripe.js.
+        self._send(204, b"", browser.PREFLIGHT_HEADERS)
+
     def log_message(self, format: str, *args) -> None:
         # Silent: tests read fake.requests instead of stderr noise.
         pass
@@ -42,18 +47,26 @@ class _Handler(BaseHTTPRequestHandler):
         split = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        script = browser.standin_script(split.path) if self.command == "GET" else None
+        if script is not None:  # the Stripe.js stand-in is a file, not an API call
+            self._send(200, script, {"Content-Type": "text/javascript; charset=utf-8",
+                                     "Cache-Control": "no-cache"})
+            return
         response = self.server.pipeline.handle(self.command, split.path, split.query, body,
                                                self.headers)
         if response.status is None:
             self._drop()
             return
+        self._send(response.status, response.body, {**response.headers, **browser.CORS_HEADERS})
+
+    def _send(self, status: int, body: bytes, headers: dict) -> None:
         try:
-            self.send_response(response.status)
-            for name, value in response.headers.items():
+            self.send_response(status)
+            for name, value in headers.items():
                 self.send_header(name, value)
-            self.send_header("Content-Length", str(len(response.body)))
+            self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(response.body)
+            self.wfile.write(body)
         except OSError:
             # The client gave up (e.g. its timeout fired during a "delay" fault).
             self.close_connection = True

@@ -1,0 +1,131 @@
+/* Stripe.js stand-in, served by the local Stripe simulator at /v3/ (dev and tests only).
+ *
+ * The same shape as the parts of Stripe.js v3 a checkout page uses, so the page's code is
+ * identical offline and against real Stripe:
+ *   const stripe = Stripe(publishableKey);
+ *   const elements = stripe.elements({clientSecret});
+ *   elements.create("payment").mount("#payment-element");
+ *   stripe.confirmPayment({elements, confirmParams: {return_url}, redirect: "if_required"})
+ *     -> Promise<{paymentIntent} | {error: {type, code, decline_code, message}}>
+ * Like Stripe.js it calls the API with the publishable key and the client_secret only.
+ * Instead of card fields its Payment Element offers Stripe's test cards as radio buttons.
+ */
+(function () {
+  "use strict";
+  var API = new URL(document.currentScript.src).origin;
+  var CARDS = [
+    ["pm_card_visa", "Visa 4242 4242 4242 4242", "succeeds"],
+    ["pm_card_chargeDeclined", "Visa 4000 0000 0000 0002", "is declined"],
+    ["pm_card_chargeDeclinedInsufficientFunds", "Visa 4000 0000 0000 9995", "is declined: insufficient funds"],
+    ["pm_card_authenticationRequired", "Visa 4000 0027 6000 3184", "requires 3D Secure authentication"],
+  ];
+  var mounted = 0;
+
+  function post(path, params) {
+    // A form POST without custom headers is a CORS "simple request" (no preflight), as
+    // Stripe.js's calls to the API are.
+    return fetch(API + path, { method: "POST", body: new URLSearchParams(params) }).then(function (r) {
+      return r.json().then(function (body) { return { ok: r.ok, body: body }; });
+    });
+  }
+
+  function node(tag, text) {
+    var el = document.createElement(tag);
+    if (text) el.textContent = text;
+    return el;
+  }
+
+  function PaymentElement() { this._fieldset = null; }
+  PaymentElement.prototype.mount = function (target) {
+    var host = typeof target === "string" ? document.querySelector(target) : target;
+    var name = "simulator-card-" + (++mounted);
+    var fieldset = node("fieldset");
+    fieldset.appendChild(node("legend", "Test card (Stripe simulator: no real money moves)"));
+    CARDS.forEach(function (card, index) {
+      var row = node("div"), input = node("input"), label = node("label", card[1] + ": " + card[2]);
+      input.type = "radio"; input.name = name; input.value = card[0]; input.id = name + "-" + index;
+      input.checked = index === 0;
+      label.htmlFor = input.id;
+      label.style.display = "inline";
+      row.append(input, " ", label);
+      fieldset.appendChild(row);
+    });
+    host.replaceChildren(fieldset);
+    this._fieldset = fieldset;
+  };
+  PaymentElement.prototype._paymentMethod = function () {
+    var checked = this._fieldset && this._fieldset.querySelector("input:checked");
+    return checked ? checked.value : null;
+  };
+
+  function Elements(options) {
+    if (!options || !options.clientSecret) throw new Error("stand-in Stripe.js: elements() needs a clientSecret");
+    this._clientSecret = options.clientSecret;
+    this._payment = null;
+  }
+  Elements.prototype.create = function (type) {
+    if (type !== "payment") throw new Error("stand-in Stripe.js offers only the \"payment\" element");
+    this._payment = new PaymentElement();
+    return this._payment;
+  };
+
+  function challenge() {
+    // The bank's 3D Secure page, reduced to its two outcomes; Escape counts as a failure.
+    return new Promise(function (resolve) {
+      var dialog = node("dialog"), heading = node("h2", "3D Secure authentication (simulated)");
+      heading.id = "simulator-3ds-heading";
+      dialog.setAttribute("aria-labelledby", heading.id);
+      dialog.append(heading, node("p", "Your bank asks you to confirm this payment."));
+      [["complete", "Complete authentication"], ["fail", "Fail authentication"]].forEach(function (choice) {
+        var button = node("button", choice[1]);
+        button.type = "button";
+        button.addEventListener("click", function () { dialog.close(choice[0]); });
+        dialog.appendChild(button);
+      });
+      dialog.addEventListener("close", function () {
+        dialog.remove();
+        resolve(dialog.returnValue === "complete" ? "complete" : "fail");
+      });
+      document.body.appendChild(dialog);
+      dialog.showModal();
+    });
+  }
+
+  function StripeStandIn(key) { this._key = key; }
+  StripeStandIn.prototype.elements = function (options) { return new Elements(options); };
+  StripeStandIn.prototype.confirmPayment = function (options) {
+    var elements = options.elements, secret = elements._clientSecret;
+    var id = secret.split("_secret_")[0];
+    var auth = { key: this._key, client_secret: secret };
+    var method = elements._payment && elements._payment._paymentMethod();
+    if (!method) return Promise.resolve({ error: { type: "validation_error", message: "Choose a test card." } });
+    return post("/v1/payment_intents/" + id + "/confirm", Object.assign({ payment_method: method }, auth))
+      .then(function (res) {
+        if (!res.ok || res.body.status !== "requires_action") return res;
+        return challenge().then(function (outcome) {
+          return post("/v1/test_helpers/payment_intents/" + id + "/authenticate", Object.assign({ outcome: outcome }, auth));
+        });
+      })
+      .then(function (res) {
+        if (!res.ok) return { error: res.body.error };
+        var returnUrl = options.confirmParams && options.confirmParams.return_url;
+        if (options.redirect !== "if_required" && returnUrl) {
+          // Stripe.js redirects after success unless told "if_required"; it appends these.
+          var url = new URL(returnUrl);
+          url.searchParams.set("payment_intent", id);
+          url.searchParams.set("payment_intent_client_secret", secret);
+          url.searchParams.set("redirect_status", "succeeded");
+          window.location.assign(url.href);
+          return new Promise(function () {});
+        }
+        return { paymentIntent: res.body };
+      }, function () {
+        return { error: { type: "api_connection_error", message: "Could not reach the Stripe simulator. Please try again." } };
+      });
+  };
+
+  window.Stripe = function (publishableKey) {
+    if (!/^pk_/.test(publishableKey || "")) throw new Error("Stripe(): a publishable key (pk_...) is required");
+    return new StripeStandIn(publishableKey);
+  };
+})();
