@@ -19,6 +19,14 @@ class Stack:
         self.mongo = self.fake = self.web = self.env = None
 
     def start(self):
+        """Start every process; if any step fails, stop what was started and re-raise."""
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self):
         self.mongo = SecantusServer(os.path.join(self.workdir, "db")).start()
         self.fake = FakeStripe(api_key=API_KEY).start()
         # Short Stripe timeout so "slower than our timeout" faults are cheap; no grace so the
