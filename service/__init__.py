@@ -10,7 +10,7 @@ def create_app(env=None):
     ``env`` defaults to ``os.environ``. Performs no I/O: the database client connects on
     first use, i.e. after gunicorn has forked. Raises ConfigError naming missing settings.
     """
-    from . import api, cli, db, logs, web
+    from . import admin, alerts, api, cli, db, logs, metrics_export, web
     from .config import Settings
     from .handlers import Services
     from .store import Store
@@ -23,8 +23,12 @@ def create_app(env=None):
     db.connect(settings)
     retry = db.RetryPolicy(settings.db_retry_attempts, settings.db_retry_max_seconds,
                            settings.retry_backoff_seconds)
-    app.extensions["payments"] = Services(settings, Store(retry), StripeGateway(settings))
+    signature_alarm = alerts.SlidingWindowAlarm(
+        alerts.SIGNATURE_FAILURE_SPIKE, settings.signature_alert_threshold, settings.signature_alert_window_seconds)
+    app.extensions["payments"] = Services(settings, Store(retry), StripeGateway(settings), signature_alarm)
     api.register(app)
     web.register(app)
+    admin.register(app)
+    metrics_export.register(app)
     cli.register(app)
     return app

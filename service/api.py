@@ -24,10 +24,24 @@ def _services():
     return current_app.extensions["payments"]
 
 
+def _body():
+    """The raw body (cached for ``get_json``). Werkzeug enforces MAX_CONTENT_LENGTH on a body
+    without Content-Length (chunked) by silently truncating it, so a streamed body that
+    reaches the limit is refused here with the same 413 as an oversized Content-Length."""
+    data = request.get_data()
+    if request.content_length is None and len(data) >= current_app.config["MAX_CONTENT_LENGTH"]:
+        raise PayloadTooLarge("the request body is too large")
+    return data
+
+
 def _json_body():
     if request.mimetype != "application/json":
         raise UnsupportedMediaType("Content-Type must be application/json")
-    body = request.get_json(silent=True)
+    _body()
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the parser can go: malformed, not a crash
+        body = None
     if body is None:
         raise BadRequest("the body is not valid JSON", code="invalid_json")
     return body
@@ -41,8 +55,14 @@ def order_json(order):
         "items": [{k: item[k] for k in ("sku", "name", "quantity", "unit_amount")}
                   for item in order.get("items", [])],
         "last_payment_error": order.get("last_payment_error"),
+        "refund": _note(order.get("refund"), ("status", "amount_refunded", "currency")),
+        "dispute": _note(order.get("dispute"), ("status", "outcome", "amount", "currency", "reason")),
         "created_at": order["created_at"].isoformat(), "updated_at": order["updated_at"].isoformat(),
     }
+
+
+def _note(annotation, keys):
+    return {key: annotation.get(key) for key in keys} if annotation else None
 
 
 @bp.post("/checkout")
@@ -72,7 +92,7 @@ def stripe_webhook():
     if request.mimetype != "application/json":
         raise UnsupportedMediaType("Content-Type must be application/json")
     outcome = handlers.receive_webhook(
-        _services(), request.get_data(cache=False), request.headers.get("Stripe-Signature"))
+        _services(), _body(), request.headers.get("Stripe-Signature"))
     g.event_id, g.order_id = outcome.event_id, outcome.order_id
     return jsonify({"received": True, "event_id": outcome.event_id, "state": outcome.state,
                     "duplicate": outcome.duplicate})

@@ -22,8 +22,8 @@ def _services():
 @db_cli.command("init")
 def db_init():
     """Create all indexes (idempotent; the release phase runs this)."""
-    db.ensure_indexes()
-    click.echo("indexes ready")
+    retention = db.ensure_indexes(_services().settings.inbox_retention_seconds)
+    click.echo(f"indexes ready (inbox retention index {retention})")
 
 
 @products_cli.command("import")
@@ -41,8 +41,9 @@ def products_import(path):
 
 def register(app):
     """Attach the command groups to ``app``."""
-    from . import cli_recovery
+    from . import cli_orders, cli_recovery
 
     app.cli.add_command(db_cli)
     app.cli.add_command(products_cli)
     cli_recovery.register(app)
+    cli_orders.register(app)

@@ -45,14 +45,14 @@ def reconcile_cmd(older_than, loop, interval, report, since, hours, as_json):
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     interval = interval or services.settings.reconcile_interval_seconds
     while not stop.is_set():
-        _one_pass(services, older_than)
+        _one_pass(services, older_than, interval)
         stop.wait(interval)
     click.echo("reconciler stopped")
 
 
-def _one_pass(services, older_than):
+def _one_pass(services, older_than, interval=None):
     try:
-        summary = handlers.reconcile(services, older_than=older_than)
+        summary = handlers.reconcile(services, older_than=older_than, interval=interval)
     except Exception as exc:  # keep the worker loop alive; the log has the traceback
         message = exc.message if isinstance(exc, ServiceError) else f"{type(exc).__name__}: {exc}"
         log(logger, logging.ERROR, "reconcile pass failed", error=message,

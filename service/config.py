@@ -16,6 +16,10 @@ class ConfigError(ServiceError):
 
 
 REQUIRED = ("MONGODB_URI", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET")
+DEFAULT_INBOX_RETENTION_SECONDS = 90 * 86400
+# Stripe lists events for 30 days: an inbox row must outlive any redelivery or sweep of it.
+MIN_INBOX_RETENTION_SECONDS = 30 * 86400
+MIN_TOKEN_LENGTH = 16
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,12 @@ class Settings:
     reconcile_grace_seconds: int = 60
     sweep_lookback_seconds: int = 3 * 86400
     stripe_read_rate: float = 20.0
+    # Operator surface: /admin/ is disabled (404) without a token; /metrics is open without one.
+    admin_token: str = field(default="", repr=False)
+    metrics_token: str = field(default="", repr=False)
+    signature_alert_threshold: int = 10
+    signature_alert_window_seconds: float = 60.0
+    inbox_retention_seconds: int = DEFAULT_INBOX_RETENTION_SECONDS
     log_level: str = "INFO"
 
     @property
@@ -74,8 +84,11 @@ class Settings:
             "webhook_secrets": secrets,
             "stripe_publishable_key": env.get("STRIPE_PUBLISHABLE_KEY", "").strip(),
             "stripe_api_base": env.get("STRIPE_API_BASE", "").strip().rstrip("/"),
+            "admin_token": env.get("ADMIN_TOKEN", "").strip(),
+            "metrics_token": env.get("METRICS_TOKEN", "").strip(),
         }
-        errors = []
+        errors = [f"{name} must be at least {MIN_TOKEN_LENGTH} characters"
+                  for name in ("ADMIN_TOKEN", "METRICS_TOKEN") if 0 < len(values[name.lower()]) < MIN_TOKEN_LENGTH]
         for f in fields(cls):
             name = f.name.upper()
             if f.name in values or name not in env:
@@ -84,6 +97,8 @@ class Settings:
                 values[f.name] = f.type(env[name]) if callable(f.type) else env[name]
             except ValueError:
                 errors.append(f"{name} must be a {f.type.__name__}")
+        if values.get("inbox_retention_seconds", MIN_INBOX_RETENTION_SECONDS) < MIN_INBOX_RETENTION_SECONDS:
+            errors.append(f"INBOX_RETENTION_SECONDS must be at least {MIN_INBOX_RETENTION_SECONDS} (30 days)")
         if errors:
             raise ConfigError("invalid configuration: " + "; ".join(errors))
         return cls(**values)

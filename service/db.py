@@ -14,9 +14,11 @@ from pymongo.errors import ConnectionFailure, OperationFailure
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, stop_after_delay
 from tenacity import wait_exponential, wait_none
 
+from .config import DEFAULT_INBOX_RETENTION_SECONDS
 from .errors import DatabaseUnavailable
 from .logs import log
-from .models import DOCUMENTS
+from .models import DOCUMENTS, StripeEvent
+from .retention import ensure_inbox_retention
 
 logger = logging.getLogger("service.db")
 
@@ -92,10 +94,12 @@ class RetryPolicy:
             raise DatabaseUnavailable(f"database unavailable during {what}") from exc
 
 
-def ensure_indexes():
-    """Create every collection's indexes. Idempotent; raises on database errors."""
+def ensure_indexes(inbox_retention_seconds=DEFAULT_INBOX_RETENTION_SECONDS):
+    """Create every collection's indexes, and the inbox retention TTL index with the given
+    period (changed in place if it differs). Idempotent; raises on database errors."""
     for document in DOCUMENTS:
         document.ensure_indexes()
+    return ensure_inbox_retention(StripeEvent._get_collection(), inbox_retention_seconds)
 
 
 def ping():

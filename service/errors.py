@@ -4,6 +4,7 @@
     ├── ClientError                   4xx: the caller can fix the request
     │   ├── BadRequest                400  malformed JSON, wrong shape
     │   ├── WebhookRejected           400  bad/stale signature, malformed event
+    │   ├── Unauthorized              401  missing or wrong bearer token (admin API, metrics)
     │   ├── NotFound                  404
     │   ├── IdempotencyConflict       409  same Idempotency-Key, different body
     │   ├── PayloadTooLarge           413
@@ -54,6 +55,11 @@ class BadRequest(ClientError):
 class WebhookRejected(ClientError):
     http_status = 400
     code = "invalid_webhook"
+
+
+class Unauthorized(ClientError):
+    http_status = 401
+    code = "unauthorized"
 
 
 class NotFound(ClientError):

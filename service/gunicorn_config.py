@@ -3,8 +3,15 @@
 Binds ``$PORT``, runs ``$WEB_CONCURRENCY`` workers, and kills a stuck request before the
 router's 30 s limit. No ``preload_app``: each worker builds the app, so MongoDB
 connects after the fork.
+
+Metrics: every worker writes its counters to ``$PROMETHEUS_MULTIPROC_DIR`` (a fresh temporary
+directory when unset) so that /metrics, whichever worker answers, reports all of them. The
+variable is exported here, in the master, before any worker imports prometheus_client.
 """
+import glob
 import os
+import shutil
+import tempfile
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -16,3 +23,29 @@ keepalive = 5
 preload_app = False
 accesslog = None  # the app logs one JSON line per request itself
 errorlog = "-"
+
+_metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+_own_metrics_dir = not _metrics_dir
+if _own_metrics_dir:
+    _metrics_dir = tempfile.mkdtemp(prefix="payments-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = _metrics_dir
+
+
+def on_starting(server):
+    """Start from empty metric files: a previous run's would be added to this run's counts."""
+    os.makedirs(_metrics_dir, exist_ok=True)
+    for path in glob.glob(os.path.join(_metrics_dir, "*.db")):
+        os.remove(path)
+
+
+def child_exit(server, worker):
+    """Drop a dead worker's live gauges (its counters stay: they are still part of the totals)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid, _metrics_dir)
+
+
+def on_exit(server):
+    """Remove the metrics directory if this master made it."""
+    if _own_metrics_dir:
+        shutil.rmtree(_metrics_dir, ignore_errors=True)

@@ -51,6 +51,10 @@ class Order(me.Document):
     last_payment_error = me.StringField()
     review_reason = me.StringField()
     history = me.EmbeddedDocumentListField(Transition)
+    # Money after the payment (see annotations.py); never part of ``status``.
+    refund = me.DictField(default=None)  # {status, amount_refunded, currency, charge_id, source, at}
+    dispute = me.DictField(default=None)  # {id, status, stripe_status, rank, outcome, amount, reason, ...}
+    refunds = me.ListField(me.DictField())  # refunds we initiated: {id, amount, key, status, at}
     created_at = me.DateTimeField(required=True)
     updated_at = me.DateTimeField(required=True)
     expected_by = me.DateTimeField(required=True)
@@ -99,6 +103,20 @@ class Checkpoint(me.Document):
     meta = {**_META, "collection": "checkpoints"}
 
 
+class ReconcileStats(me.Document):
+    """Totals over every reconcile pass and when the last one completed, so any process
+    (a web worker answering /metrics) can report the reconciler's health."""
+
+    name = me.StringField(primary_key=True)
+    runs_ok = me.IntField(default=0)
+    runs_failed = me.IntField(default=0)
+    healed = me.IntField(default=0)
+    failed = me.IntField(default=0)
+    interval_seconds = me.FloatField()
+    last_completed_at = me.DateTimeField()
+    meta = {**_META, "collection": "reconcile_stats"}
+
+
 class Lease(me.Document):
     """A lock with an expiry, so one reconciler at a time sweeps Stripe's event list."""
 
@@ -108,4 +126,4 @@ class Lease(me.Document):
     meta = {**_META, "collection": "leases"}
 
 
-DOCUMENTS = (Product, Order, StripeEvent, Checkpoint, Lease)
+DOCUMENTS = (Product, Order, StripeEvent, Checkpoint, Lease, ReconcileStats)

@@ -12,6 +12,8 @@ from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from .models import Order, Product, StripeEvent
+from .store_annotations import AnnotationWrites
+from .store_ops import OperationsQueries
 from .store_recovery import RecoveryQueries
 
 
@@ -19,7 +21,7 @@ def utcnow():
     return datetime.now(timezone.utc)
 
 
-class Store(RecoveryQueries):
+class Store(RecoveryQueries, AnnotationWrites, OperationsQueries):
     """Database access for the handlers; ``retry`` is a ``db.RetryPolicy``."""
 
     def __init__(self, retry):

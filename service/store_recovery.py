@@ -11,8 +11,10 @@ from .models import Checkpoint, Lease, Order, StripeEvent
 from .orders import NEEDS_REVIEW, PAID, PAYMENT_FAILED, PENDING, PROCESSING
 
 OPEN_STATUSES = [PENDING, PROCESSING, PAYMENT_FAILED]
-# Named explicitly: some planners (SecantusDB's) will not pick a compound index whose prefix
-# is an $in or an $or on their own, and a collection scan here grows with history.
+# The indexes that serve the reconciler. Its queries are shaped for them (an equality on the
+# leading field, a range on the second, no $in/$or, no hint) because SecantusDB 0.7 serves
+# only that shape from index bounds: it scans the collection for an $in/$or prefix and walks
+# the whole index for a hinted find or count (its explain still reports the bounded plan).
 STUCK_ORDERS_INDEX = [("status", ASCENDING), ("expected_by", ASCENDING)]
 UNAPPLIED_EVENTS_INDEX = [("state", ASCENDING), ("received_at", ASCENDING)]
 
@@ -29,23 +31,49 @@ def unapplied_events_query(received_before, max_attempts):
                      "attempts": {"$lt": max_attempts}}]}
 
 
+def _first(collection, query, sort, limit, keep):
+    """The first ``limit`` documents of ``query`` in ``sort`` order for which ``keep`` is true,
+    read with a server-side limit (doubled while ``keep`` rejected some and more may exist)."""
+    fetch = limit
+    while True:
+        docs = list(collection.find(query).sort(sort).limit(fetch))
+        kept = [doc for doc in docs if keep(doc)]
+        if len(kept) >= limit or len(docs) < fetch:
+            return kept[:limit]
+        fetch *= 2
+
+
 class RecoveryQueries:
     """Mixin for Store; relies on ``self.retry`` (a db.RetryPolicy)."""
 
     def find_stuck_orders(self, cutoff, limit, after=None):
         """Up to ``limit`` open orders past their deadline, the most overdue first, starting
-        after the (expected_by, _id) key ``after`` so a pass pages through all of them."""
-        query = stuck_orders_query(cutoff)
-        if after is not None:
-            query["$or"] = [{"expected_by": {"$gt": after[0]}}, {"expected_by": after[0], "_id": {"$gt": after[1]}}]
-        return self.retry.run(lambda: list(Order._get_collection().find(query).hint(STUCK_ORDERS_INDEX).sort(
-            [("expected_by", ASCENDING), ("_id", ASCENDING)]).limit(limit)), "find_stuck_orders")
+        after the (expected_by, _id) key ``after`` so a pass pages through all of them.
+
+        One (status, expected_by) range per open status, merged here (see STUCK_ORDERS_INDEX)."""
+        def key(doc):
+            return doc["expected_by"], doc["_id"]
+
+        def op():
+            found = []
+            for status in OPEN_STATUSES:
+                window = {"$lt": cutoff} if after is None else {"$lt": cutoff, "$gte": after[0]}
+                found += _first(Order._get_collection(), {"status": status, "expected_by": window},
+                                [("expected_by", ASCENDING), ("_id", ASCENDING)], limit,
+                                keep=lambda doc: after is None or key(doc) > tuple(after))
+            return sorted(found, key=key)[:limit]
+        return self.retry.run(op, "find_stuck_orders")
 
     def find_unapplied_events(self, received_before, max_attempts, limit):
-        """Up to ``limit`` inbox rows to re-apply, oldest first."""
-        return self.retry.run(lambda: list(
-            StripeEvent._get_collection().find(unapplied_events_query(received_before, max_attempts))
-            .hint(UNAPPLIED_EVENTS_INDEX).sort("received_at", ASCENDING).limit(limit)), "find_unapplied_events")
+        """Up to ``limit`` inbox rows to re-apply, oldest first: the two branches of
+        ``unapplied_events_query`` as two (state, received_at) ranges, merged here."""
+        def op():
+            events = StripeEvent._get_collection()
+            rows = []
+            for branch in unapplied_events_query(received_before, max_attempts)["$or"]:
+                rows.extend(events.find(branch).sort("received_at", ASCENDING).limit(limit))
+            return sorted(rows, key=lambda row: row["received_at"])[:limit]
+        return self.retry.run(op, "find_unapplied_events")
 
     def list_events(self, state=None, limit=50):
         """Inbox rows (newest first), optionally only those in ``state``; payloads omitted."""

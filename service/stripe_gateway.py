@@ -16,6 +16,7 @@ import stripe
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, stop_after_delay
 from tenacity import wait_exponential, wait_none
 
+from . import metrics
 from .errors import PaymentProviderError, PaymentProviderUnavailable, WebhookRejected
 from .logs import log
 
@@ -31,6 +32,14 @@ def _is_transient(exc):
     if isinstance(exc, stripe.APIConnectionError):
         return bool(getattr(exc, "should_retry", True))
     return isinstance(exc, stripe.RateLimitError) or (exc.http_status or 0) >= 500 or exc.http_status == 409
+
+
+def _outcome(exc):
+    if isinstance(exc, stripe.APIConnectionError) or exc.http_status is None:
+        return "connection_error"
+    if isinstance(exc, stripe.RateLimitError) or exc.http_status == 429:
+        return "rate_limited"
+    return "server_error" if exc.http_status >= 500 else "client_error"
 
 
 class StripeGateway:
@@ -58,6 +67,15 @@ class StripeGateway:
                   "automatic_payment_methods": {"enabled": True}}
         return self._call("POST", "/v1/payment_intents", order_id, idempotency_key,
                           lambda opts: self._client.v1.payment_intents.create(params=params, options=opts))
+
+    def create_refund(self, payment_intent_id, amount, idempotency_key, order_id):
+        """Refund ``amount`` (None: all that is left) of the PaymentIntent's charge; returns the
+        Refund. The caller's fixed key makes a retried refund a replay, never a second refund."""
+        params = {"payment_intent": payment_intent_id, "metadata": {"order_id": order_id}}
+        if amount is not None:
+            params["amount"] = amount
+        return self._call("POST", "/v1/refunds", order_id, idempotency_key,
+                          lambda opts: self._client.v1.refunds.create(params=params, options=opts))
 
     def retrieve_payment_intent(self, payment_intent_id, *, order_id=None):
         """Fetch a PaymentIntent by id (a read; safe to retry)."""
@@ -110,10 +128,12 @@ class StripeGateway:
             try:
                 result = request(opts)
             except stripe.StripeError as exc:
+                metrics.record_stripe_call(method, path, _outcome(exc), time.monotonic() - started)
                 log(logger, logging.WARNING, "stripe call failed", **fields, status=exc.http_status,
                     error=type(exc).__name__, stripe_code=exc.code, request_id=exc.request_id,
                     duration_ms=round((time.monotonic() - started) * 1000, 1))
                 raise
+            metrics.record_stripe_call(method, path, "ok", time.monotonic() - started)
             response = result.last_response
             log(logger, logging.INFO, "stripe call", **fields, status=response.code,
                 request_id=response.request_id,
@@ -152,5 +172,5 @@ class StripeGateway:
             raise WebhookRejected("webhook signature verification failed", code=code)
         try:
             return json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
             raise WebhookRejected("webhook body is not valid JSON", code="malformed_event") from None

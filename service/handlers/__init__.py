@@ -13,6 +13,7 @@ class Services:
     settings: object
     store: object
     gateway: object
+    signature_alarm: object = None  # alerts.SlidingWindowAlarm for this process, or None
 
 
 from .catalog import import_products  # noqa: E402
@@ -21,7 +22,10 @@ from .webhook import apply_fact, ingest_event, process_event, receive_webhook  #
 from .inbox import list_events, replay_event  # noqa: E402
 from .reconcile import reconcile  # noqa: E402
 from .report import consolidation_report  # noqa: E402
+from .refund import refund_order  # noqa: E402
+from .operations import stuck_orders  # noqa: E402
 
 __all__ = ["Services", "import_products", "start_checkout", "get_order",
            "receive_webhook", "ingest_event", "process_event", "apply_fact",
-           "list_events", "replay_event", "reconcile", "consolidation_report"]
+           "list_events", "replay_event", "reconcile", "consolidation_report",
+           "refund_order", "stuck_orders"]

@@ -21,7 +21,9 @@ MAX_ITEMS = 50
 MAX_QUANTITY = 1000
 MAX_AMOUNT = 99_999_999  # Stripe's limit: eight digits of minor units
 _SKU = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
-_EMAIL = re.compile(r"^[^@\s\x00-\x1f]{1,64}@[^@\s\x00-\x1f]{1,189}\.[^@\s\x00-\x1f]{1,63}$")
+# No control characters, and no lone surrogates (JSON "\ud800"), which cannot be stored as UTF-8.
+_EMAIL = re.compile(r"^[^@\s\x00-\x1f\ud800-\udfff]{1,64}@[^@\s\x00-\x1f\ud800-\udfff]{1,189}"
+                    r"\.[^@\s\x00-\x1f\ud800-\udfff]{1,63}$")
 _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 _ORDER_ID = re.compile(r"^ord_[0-9a-f]{32}$")
 

@@ -15,10 +15,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
+from .. import alerts
 from ..errors import PaymentProviderError, ServiceError
 from ..logs import log
 from ..orders import CANCELED, PaymentFact, fact_from_payment_intent
 from ..store import utcnow
+from .operations import record_pass
 from .sweep import replay_inbox, sweep_events
 from .webhook import apply_fact
 
@@ -63,17 +65,24 @@ class RateLimiter:
         self.next_at = max(now, self.next_at) + self.interval
 
 
-def reconcile(services, *, older_than=None, owner=None):
+def reconcile(services, *, older_than=None, owner=None, interval=None):
     """Run one reconciliation pass and return its Summary. Never raises for per-item
     failures (they are counted and logged); raises DatabaseUnavailable only if the
-    database is gone before the pass can start."""
+    database is gone before the pass can start. A completed pass is recorded (with the
+    loop ``interval``) for /metrics and the ``reconciler_stale`` check."""
     now = utcnow()
     summary, limiter = Summary(), RateLimiter(services.settings.stripe_read_rate)
     settings = services.settings
+    interval = interval or settings.reconcile_interval_seconds
+    previous = services.store.reconcile_stats()
+    if previous is not None:  # a gap before this pass is worth an alert even though it is over
+        alerts.reconciler_health(previous, interval, now)
     cutoff = now if older_than is None else now - timedelta(seconds=older_than - settings.payment_deadline_seconds)
     _heal_orders(services, summary, limiter, cutoff, now)
     replay_inbox(services, summary, now)
     sweep_events(services, summary, limiter, now, owner or uuid.uuid4().hex)
+    if not record_pass(services, summary.ok, summary.healed, summary.failed, interval):
+        summary.failed += 1
     log(logger, logging.INFO if summary.ok else logging.ERROR, "reconcile pass", summary=summary.line(),
         **{k: v for k, v in vars(summary).items()})
     return summary
@@ -123,6 +132,10 @@ def heal_order(services, order, limiter, now):
             limiter.wait()
             pi = gateway.retrieve_payment_intent(pi["id"], order_id=order_id)
     fact = fact_from_payment_intent(pi, now.timestamp())
+    if fact is not None and fact.trigger == "succeeded" and order["expected_by"] <= now:
+        alerts.emit(alerts.PAID_AT_STRIPE_NOT_HERE, "paid at Stripe but not here past the deadline",
+                    order_id=order_id, payment_intent_id=pi["id"], order_status=order["status"],
+                    overdue_s=round((now - order["expected_by"]).total_seconds(), 1))
     return fact is not None and _apply(services, fact)
 
 

@@ -4,6 +4,7 @@ import json
 import logging
 from datetime import timedelta
 
+from ..annotations import NOTE_EVENTS
 from ..errors import EventProcessingFailed, ServiceError
 from ..logs import log
 from ..orders import EVENT_TRIGGERS
@@ -11,6 +12,7 @@ from .webhook import ingest_event, process_event
 
 logger = logging.getLogger("service.reconcile")
 SWEEP = "events-sweep"
+SWEPT_TYPES = sorted(set(EVENT_TRIGGERS) | set(NOTE_EVENTS))  # Stripe allows at most 20 types
 
 
 def replay_inbox(services, summary, now):
@@ -40,7 +42,7 @@ def sweep_events(services, summary, limiter, now, owner):
         events, cursor = [], None
         while True:
             limiter.wait()
-            page = services.gateway.list_events_page(types=sorted(EVENT_TRIGGERS), created_gte=start,
+            page = services.gateway.list_events_page(types=SWEPT_TYPES, created_gte=start,
                                                      starting_after=cursor)
             events.extend(page["data"])
             if not page["has_more"] or not page["data"]:

@@ -7,37 +7,20 @@ error -> recorded on the row and EventProcessingFailed (500) until the row is pa
 ``failed`` after ``webhook_max_attempts``, then a 200 so Stripe stops.
 """
 import logging
-from dataclasses import dataclass
 
+from .. import metrics
+from ..annotations import event_refs, note_from_event
 from ..errors import DatabaseUnavailable, EventProcessingFailed, ServiceError, WebhookRejected
 from ..logs import log
 from ..models import StripeEvent
 from ..orders import FINAL, OrderView, decide, fact_from_event
 from ..store import utcnow
+from .annotate import apply_note
+from .results import Applied, Outcome
 
+__all__ = ["Applied", "Outcome", "receive_webhook", "ingest_event", "process_event", "apply_event", "apply_fact"]
 logger = logging.getLogger("service.webhook")
 _RACE_ROUNDS = 5
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What happened to one event: inbox ``state``, a human ``detail``, the order touched."""
-
-    event_id: str
-    state: str
-    detail: str
-    order_id: str = None
-    duplicate: bool = False
-
-
-@dataclass(frozen=True)
-class Applied:
-    """The result of applying one fact: inbox ``state``, ``detail``, the order, whether it changed."""
-
-    state: str
-    detail: str
-    order_id: str = None
-    changed: bool = False
 
 
 def receive_webhook(services, payload, signature_header):
@@ -47,13 +30,18 @@ def receive_webhook(services, payload, signature_header):
     stored-but-unapplied event is applied now. Raises WebhookRejected, DatabaseUnavailable,
     EventProcessingFailed.
     """
-    event = services.gateway.verify_webhook(payload, signature_header)
-    _check_shape(event)
-    try:
-        return ingest_event(services, event, payload.decode("utf-8") if isinstance(payload, bytes) else payload)
-    except ServiceError as exc:  # so the 5xx log line names the event
-        exc.context["event_id"] = event["id"]
-        raise
+    with metrics.observe_delivery(services.signature_alarm) as delivery:
+        event = services.gateway.verify_webhook(payload, signature_header)
+        _check_shape(event)
+        delivery.event_type = event["type"]
+        text = payload.decode("utf-8") if isinstance(payload, bytes) else payload
+        try:
+            outcome = ingest_event(services, event, text)
+        except ServiceError as exc:  # so the 5xx log line names the event
+            exc.context["event_id"] = event["id"]
+            raise
+        delivery.outcome = "duplicate" if outcome.duplicate else outcome.state
+        return outcome
 
 
 def ingest_event(services, event, payload_text):
@@ -61,11 +49,10 @@ def ingest_event(services, event, payload_text):
 
     The one intake path for webhooks and for events recovered from Stripe's Events API.
     """
-    pi = event["data"]["object"] if event["type"].startswith("payment_intent.") else {}
+    payment_intent_id, order_id = event_refs(event)
     row = StripeEvent(
         event_id=event["id"], type=event["type"], state="received", attempts=0, payload=payload_text,
-        created=event["created"], payment_intent_id=pi.get("id"),
-        order_id=(pi.get("metadata") or {}).get("order_id"), received_at=utcnow())
+        created=event["created"], payment_intent_id=payment_intent_id, order_id=order_id, received_at=utcnow())
     row.validate()
     existing = services.store.insert_or_get_event(row)
     if existing is not None and existing["state"] != "received":
@@ -77,9 +64,29 @@ def _check_shape(event):
     data = event.get("data") if isinstance(event, dict) else None
     if not (isinstance(event, dict) and isinstance(event.get("id"), str) and event["id"].startswith("evt_")
             and 4 < len(event["id"]) <= 255 and isinstance(event.get("type"), str) and event["type"]
-            and isinstance(event.get("created"), int) and isinstance(data, dict)
-            and isinstance(data.get("object"), dict)):
+            and isinstance(event.get("created"), int) and 0 <= event["created"] < 2**63  # BSON int64
+            and isinstance(data, dict) and isinstance(data.get("object"), dict)):
         raise WebhookRejected("the body is not a Stripe event", code="malformed_event")
+    try:
+        refs = event_refs(event)
+    except AttributeError:  # e.g. metadata that is not an object
+        refs = (0,)
+    if not all(_storable(value) for value in (event["id"], event["type"], *refs)):
+        raise WebhookRejected("the event's identifiers are malformed", code="malformed_event")
+
+
+def _storable(value):
+    """None, or a string the inbox can hold (JSON's "\\ud800" decodes to a lone surrogate,
+    which has no UTF-8 form)."""
+    if value is None:
+        return True
+    if not isinstance(value, str):
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def process_event(services, event):
@@ -98,7 +105,8 @@ def process_event(services, event):
         row = store.fail_event(event["id"], error, services.settings.webhook_max_attempts)
         parked = row is not None and row["state"] == "failed"
         log(logger, logging.ERROR, "event apply failed", event_id=event["id"], event_type=event["type"],
-            error=error, attempts=row and row["attempts"], parked=parked, exc_info=True)
+            error=error, attempts=row and row["attempts"], parked=parked, exc_info=True,
+            alert="failed_inbox_events" if parked else None)
         if parked:
             return Outcome(event["id"], "failed", error)
         raise EventProcessingFailed("the event could not be applied; it will be retried") from exc
@@ -107,13 +115,14 @@ def process_event(services, event):
 
 
 def apply_event(services, event):
-    """Apply one event's payment fact. Returns an Applied."""
+    """Apply one event's payment fact, or its refund/dispute annotation. Returns an Applied."""
     fact = fact_from_event(event)
-    if fact is None:
+    note = None if fact else note_from_event(event)
+    if fact is None and note is None:
         return Applied("ignored", f"event type {event['type']} is not handled")
     if bool(event.get("livemode")) != services.settings.livemode:
         return Applied("ignored", "event is from the other Stripe mode")
-    return apply_fact(services, fact)
+    return apply_fact(services, fact) if fact else apply_note(services, note)
 
 
 def apply_fact(services, fact):
