@@ -1,0 +1,126 @@
+"""SIGKILL under load: the database killed and restarted mid-stream of webhook deliveries,
+and a gunicorn worker killed in the middle of a webhook and of a checkout. After Stripe-like
+redelivery and one reconcile pass every invariant must hold."""
+import os
+import signal
+import threading
+import time
+
+import pytest
+
+from service.devtools.fake_stripe.webhooks import Deliverer
+from tests.faults.procs import wait_for_workers, worker_serving
+from tests.helpers import WEBHOOK_SECRET, wait_for
+
+# A blocked database command must hold the request in its worker (not time out first),
+# and a checkout must wait for a slow Stripe long enough to be killed while waiting.
+STACK_ENV = {"DB_SOCKET_TIMEOUT_MS": 5000, "STRIPE_TIMEOUT_SECONDS": 5}
+BLOCK_MS = 3000
+
+# What happens at Stripe to each order's PaymentIntent, in order; and the status it ends in.
+SCRIPTS = [
+    (("succeed",), "paid"),
+    (("fail", "succeed"), "paid"),
+    (("process", "succeed"), "paid"),
+    (("process", "fail", "succeed"), "paid"),
+    (("fail",), "payment_failed"),
+    (("process",), "processing"),
+    (("fail", "cancel"), "canceled"),
+    (("cancel",), "canceled"),
+]
+
+
+def test_database_sigkill_mid_stream_of_deliveries_heals(faults):
+    """The database killed under a stream of deliveries: 5xx meanwhile, then every order ends as its PI says."""
+    stack = faults
+    plans = []
+    for actions, expected in SCRIPTS * 2:
+        order_id, pi_id = stack.new_order()
+        plans.append((order_id, expected, [getattr(stack.fake, action)(pi_id) for action in actions]))
+    stripe_like = Deliverer(stack.url + "/webhooks/stripe", [WEBHOOK_SECRET], backoff=(0.3,), timeout=15)
+    results = {}
+
+    def stream(plan_slice):  # paced, so the stream is still running when the database dies
+        for _, _, events in plan_slice:
+            for event in events:
+                results[event["id"]] = stack.deliver(event, max_attempts=12, deliverer=stripe_like)
+                time.sleep(0.15)
+
+    threads = [threading.Thread(target=stream, args=(plans[i::4],)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    total = sum(len(events) for _, _, events in plans)
+    wait_for(lambda: len(stripe_like.attempts) >= total // 3, timeout=20)
+    stack.mongo.kill()
+    time.sleep(1.5)
+    stack.mongo.restart()
+    for thread in threads:
+        thread.join(60)
+
+    statuses = [status for attempts in results.values() for status in attempts]
+    assert len(results) == total and all(attempts[-1] == 200 for attempts in results.values()), results
+    assert any(status in (0, 503) for status in statuses), "the kill hit no delivery"
+    stack.heal_and_check()
+    for order_id, expected, events in plans:
+        assert stack.order(order_id)["status"] == expected
+
+
+@pytest.mark.parametrize("step,skip", [("order_update", 0), ("marking_applied", 1)])
+def test_worker_sigkilled_mid_webhook_heals_by_redelivery(faults, step, skip):
+    """A worker killed while its webhook waits on the database: respawn, redelivery, one transition."""
+    stack = faults
+    order_id, pi_id = stack.new_order()
+    event = stack.fake.succeed(pi_id)
+    stack.fail_point({"skip": skip, "times": 1}, failCommands=["update"],
+                     blockConnection=True, blockTimeMS=BLOCK_MS)
+    started = time.monotonic()
+    flight = stack.post_in_flight(event)
+    if step == "order_update":
+        wait_for(lambda: stack.db.stripe_events.find_one({"_id": event["id"]}))
+        time.sleep(0.2)
+    else:
+        wait_for(lambda: stack.order(order_id)["status"] == "paid")
+    master = stack.web.process.pid
+    worker = worker_serving(master, stack.web.port, flight.client_port)
+    assert worker is not None, "no worker holds the request"
+    os.kill(worker, signal.SIGKILL)
+    assert flight.wait() == 0
+    wait_for_workers(master, stack.workers, exclude=[worker])
+
+    stack.no_faults()
+    assert stack.redeliver_failed() == {}
+    time.sleep(max(0.0, started + BLOCK_MS / 1000 + 0.3 - time.monotonic()))  # the late command ran
+    stack.heal_and_check()
+    assert [s["source"] for s in stack.order(order_id)["history"]] == [event["id"]]
+
+
+@pytest.mark.parametrize("customer_retries", [True, False], ids=["customer_retries", "reconcile_finds_pi"])
+def test_worker_sigkilled_while_waiting_on_stripe_leaves_one_payment_intent(faults, customer_retries):
+    """A worker killed while Stripe creates the PI: the retry or reconcile attaches that PI, never a second."""
+    stack = faults
+    key = f"kill-{customer_retries}-{time.monotonic_ns()}"
+    before = stack.fake.payment_intents_created
+    posts = stack.fake.count("POST", "/v1/payment_intents")
+    stack.fake.inject("POST", "/v1/payment_intents", "delay", delay=1.5)
+    flight = stack.checkout_in_flight(key)
+    wait_for(lambda: stack.fake.count("POST", "/v1/payment_intents") > posts)
+    master = stack.web.process.pid
+    worker = worker_serving(master, stack.web.port, flight.client_port)
+    assert worker is not None, "no worker holds the request"
+    os.kill(worker, signal.SIGKILL)
+    assert flight.wait() == 0
+    wait_for_workers(master, stack.workers, exclude=[worker])
+    wait_for(lambda: stack.fake.payment_intents_created == before + 1)
+    order = stack.db.orders.find_one({"idempotency_key": key})
+    assert order["status"] == "pending" and order.get("payment_intent_id") is None
+
+    if customer_retries:
+        retry = stack.checkout(key=key)
+        assert retry.status_code == 201 and retry.json()["order_id"] == order["_id"]
+        pi_id = retry.json()["payment_intent_id"]
+        assert stack.deliver(stack.fake.succeed(pi_id)) == [200]
+    stack.heal_and_check()
+    assert stack.fake.payment_intents_created == before + 1
+    healed = stack.order(order["_id"])
+    assert healed["payment_intent_id"] in stack.fake.payment_intents
+    assert healed["status"] == ("paid" if customer_retries else "pending")
