@@ -20,11 +20,11 @@ class OperationsQueries:
     (state, received_at) or (status, expected_by), a range on the second, no $in, no hint),
     the one SecantusDB serves from index bounds; mongod serves it the same way."""
 
-    def count_events_by_state(self, cap):
-        """{state: number of inbox rows in it}, each count capped at ``cap``."""
+    def count_events_by_state(self, cap, states=INBOX_STATES):
+        """{state: number of inbox rows in it} for ``states``, each count capped at ``cap``."""
         def op():
             events = StripeEvent._get_collection()
-            return {state: events.count_documents({"state": state}, limit=cap) for state in INBOX_STATES}
+            return {state: events.count_documents({"state": state}, limit=cap) for state in states}
         return self.retry.run(op, "count_events_by_state")
 
     def overdue_orders(self, now, cap):

@@ -51,7 +51,8 @@ def record_pass(services, ok, healed, failed, interval):
     and ``reconciler_stale``). Returns False, logged, when the database refused."""
     store = services.store
     try:
-        parked = store.count_events_by_state(COUNT_CAP)["failed"]
+        # Only the parked rows: counting applied ones would make every pass grow with history.
+        parked = store.count_events_by_state(COUNT_CAP, states=("failed",))["failed"]
         if parked:
             alerts.emit(alerts.FAILED_INBOX_EVENTS, "the inbox holds parked events", count=parked,
                         hint="flask --app wsgi events list --state failed")
