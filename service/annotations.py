@@ -29,6 +29,13 @@ CLOSED_DISPUTE_STATUSES = ("won", "lost", "warning_closed")
 OPEN_RANK, CLOSED_RANK = 1, 2
 
 
+def on_other_payment_intent(order_payment_intent_id, fact):
+    """True when ``fact`` concerns a PaymentIntent other than the order's own: a refund or
+    dispute of a duplicate charge must not be recorded as the order's."""
+    return bool(fact.payment_intent_id and order_payment_intent_id
+                and fact.payment_intent_id != order_payment_intent_id)
+
+
 @dataclass(frozen=True)
 class RefundFact:
     """What a ``charge.refunded`` event says: the charge's cumulative refunded amount."""

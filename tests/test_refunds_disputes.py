@@ -148,3 +148,17 @@ def test_missed_refund_event_is_recovered_by_the_sweep(app, services, client, fa
     summary = handlers.reconcile(services)
     assert summary.events_recovered == 1
     assert raw_db.orders.find_one({"_id": order_id})["refund"]["amount_refunded"] == 250
+
+
+def test_refund_of_a_duplicate_payment_intent_is_not_the_orders_refund(client, services, fake_stripe, raw_db,
+                                                                       log_lines):
+    """A second PI for one order is flagged; refunding that duplicate (the usual fix) does not
+    mark the order itself refunded."""
+    order_id, pi_id = new_order(client)
+    deliver_all(client, [fake_stripe.succeed(pi_id)])
+    duplicate = services.gateway.create_payment_intent(order_id=order_id, amount=2000, currency="usd",
+                                                       idempotency_key="duplicate-by-mistake")
+    deliver_all(client, [fake_stripe.succeed(duplicate["id"]), fake_stripe.refund(duplicate["id"])])
+    order = raw_db.orders.find_one({"_id": order_id})
+    assert order["status"] == "needs_review" and "refund" not in order
+    assert any(line.get("alert") == "money_movement_on_other_payment_intent" for line in log_lines())

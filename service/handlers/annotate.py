@@ -6,7 +6,7 @@ touched, whatever it is (see annotations.py for why that makes delivery order ir
 """
 import logging
 
-from ..annotations import RefundFact, decide_dispute, decide_refund
+from ..annotations import RefundFact, decide_dispute, decide_refund, on_other_payment_intent
 from ..errors import EventProcessingFailed
 from ..logs import log
 from .results import Applied
@@ -24,6 +24,11 @@ def apply_note(services, fact):
         log(logger, logging.WARNING, "money movement for an unknown order", source=fact.source_id,
             payment_intent_id=fact.payment_intent_id)
         return Applied("ignored", "no order for this charge")
+    if on_other_payment_intent(order.get("payment_intent_id"), fact):
+        log(logger, logging.ERROR, "refund or dispute on another PaymentIntent of this order",
+            order_id=order["_id"], source=fact.source_id, payment_intent_id=fact.payment_intent_id,
+            order_payment_intent_id=order.get("payment_intent_id"), alert="money_movement_on_other_payment_intent")
+        return Applied("applied", "no-op: concerns another PaymentIntent of this order", order["_id"])
     is_refund = isinstance(fact, RefundFact)
     for _ in range(_RACE_ROUNDS):
         if is_refund:
