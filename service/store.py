@@ -110,6 +110,8 @@ class Store(RecoveryQueries, AnnotationWrites, OperationsQueries):
         step = {"source": fact.source_id, "from": order["status"], "to": decision.to_status,
                 "reason": decision.reason, "at": now}
         query = {"_id": order["_id"], "status": order["status"], "history.source": {"$ne": fact.source_id}}
+        if "payment_intent_id" in changes:  # only fill an empty slot: a concurrent attach wins, we re-decide
+            query["payment_intent_id"] = None
         update = {"$set": changes, "$max": {"last_event_at": fact.occurred_at}, "$push": {"history": step}}
         result = self.retry.run(lambda: Order._get_collection().update_one(query, update), "apply_transition")
         return result.modified_count == 1
