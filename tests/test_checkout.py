@@ -177,3 +177,19 @@ def test_concurrent_checkouts_with_one_key_make_one_order(app, fake_stripe, raw_
     assert [answer.status_code for answer in answers] == [201] * 4
     assert len({answer.get_json()["order_id"] for answer in answers}) == 1
     assert raw_db.orders.count_documents({}) == 1 and fake_stripe.payment_intents_created == 1
+
+
+def test_retry_after_the_key_window_finds_the_pi_instead_of_creating_one(client, fake_stripe, raw_db):
+    """A same-key retry more than 23 h after checkout (Stripe has forgotten the key) finds the
+    order's PaymentIntent by metadata search and never creates a second one."""
+    from datetime import timedelta
+
+    from service.store import utcnow
+
+    first = checkout(client, key="old-cart").get_json()
+    raw_db.orders.update_one({"_id": first["order_id"]}, {"$set": {"created_at": utcnow() - timedelta(days=2)},
+                                                          "$unset": {"payment_intent_id": ""}})
+    retried = checkout(client, key="old-cart")
+    assert retried.status_code == 201 and retried.get_json()["payment_intent_id"] == first["payment_intent_id"]
+    assert fake_stripe.payment_intents_created == 1
+    assert fake_stripe.count("GET", "/v1/payment_intents/search") == 1

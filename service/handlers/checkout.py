@@ -14,6 +14,7 @@ from ..logs import log
 from ..models import Order, OrderItem
 from ..orders import PENDING
 from ..store import utcnow
+from .payment_intents import find_or_create_payment_intent
 
 logger = logging.getLogger("service.checkout")
 
@@ -128,9 +129,7 @@ def _finish(services, order, replayed):
     elif order["status"] != PENDING:
         raise ValidationFailed("this order can no longer be paid", code="order_closed")
     else:
-        pi = services.gateway.create_payment_intent(
-            order_id=order["_id"], amount=order["amount"], currency=order["currency"],
-            idempotency_key=f"order-{order['_id']}-payment-intent")
+        pi = find_or_create_payment_intent(services, order, utcnow())
         order = services.store.attach_payment_intent(order["_id"], pi["id"])
     return order, pi["client_secret"], replayed
 

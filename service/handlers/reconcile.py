@@ -21,11 +21,11 @@ from ..logs import log
 from ..orders import CANCELED, PaymentFact, fact_from_payment_intent
 from ..store import utcnow
 from .operations import record_pass
+from .payment_intents import find_or_create_payment_intent
 from .sweep import replay_inbox, sweep_events
 from .webhook import apply_fact
 
 logger = logging.getLogger("service.reconcile")
-KEY_WINDOW = timedelta(hours=23)  # Stripe keeps idempotency keys at least 24 h
 CANCELABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
 
 
@@ -115,7 +115,7 @@ def heal_order(services, order, limiter, now):
         limiter.wait()
         pi = gateway.retrieve_payment_intent(order["payment_intent_id"], order_id=order_id)
     else:
-        pi = _find_or_create_payment_intent(services, order, limiter, now, abandoned)
+        pi = find_or_create_payment_intent(services, order, now, create=not abandoned, pace=limiter.wait)
         if pi is None:
             return _apply(services, PaymentFact(f"reconcile:{order_id}:expired", CANCELED, None, 0,
                                                 order["currency"], order_id, int(now.timestamp())))
@@ -141,26 +141,3 @@ def heal_order(services, order, limiter, now):
 
 def _apply(services, fact):
     return apply_fact(services, fact).changed
-
-
-def _find_or_create_payment_intent(services, order, limiter, now, abandoned):
-    gateway, order_id = services.gateway, order["_id"]
-    if not abandoned and now - order["created_at"] < KEY_WINDOW:
-        # Replaying checkout's fixed key returns the PI if checkout's call reached Stripe, and
-        # creates it (exactly once) if it did not.
-        limiter.wait()
-        return gateway.create_payment_intent(order_id=order_id, amount=order["amount"],
-                                             currency=order["currency"],
-                                             idempotency_key=f"order-{order_id}-payment-intent")
-    limiter.wait()
-    found = gateway.search_payment_intents(order_id)
-    if found:
-        if len(found) > 1:
-            log(logger, logging.ERROR, "several PaymentIntents for one order", order_id=order_id,
-                payment_intents=[pi["id"] for pi in found], alert="duplicate_payment_intents")
-        return next((pi for pi in found if pi["status"] == "succeeded"), found[0])
-    if abandoned:
-        return None
-    limiter.wait()
-    return gateway.create_payment_intent(order_id=order_id, amount=order["amount"], currency=order["currency"],
-                                         idempotency_key=f"order-{order_id}-payment-intent-late")
