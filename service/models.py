@@ -90,7 +90,9 @@ class StripeEvent(me.Document):
     meta = {
         **_META,
         "collection": "stripe_events",
-        "indexes": [{"fields": ["state", "received_at"]}],
+        # (state, attempts) serves the replay of parked rows without walking the ones that
+        # are past the replay limit and stay forever.
+        "indexes": [{"fields": ["state", "received_at"]}, {"fields": ["state", "attempts"]}],
     }
 
 

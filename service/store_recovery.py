@@ -11,24 +11,24 @@ from .models import Checkpoint, Lease, Order, StripeEvent
 from .orders import NEEDS_REVIEW, PAID, PAYMENT_FAILED, PENDING, PROCESSING
 
 OPEN_STATUSES = [PENDING, PROCESSING, PAYMENT_FAILED]
-# The indexes that serve the reconciler. Its queries are shaped for them (an equality on the
-# leading field, a range on the second, no $in/$or, no hint) because SecantusDB 0.7 serves
-# only that shape from index bounds: it scans the collection for an $in/$or prefix and walks
-# the whole index for a hinted find or count (its explain still reports the bounded plan).
-STUCK_ORDERS_INDEX = [("status", ASCENDING), ("expected_by", ASCENDING)]
-UNAPPLIED_EVENTS_INDEX = [("state", ASCENDING), ("received_at", ASCENDING)]
+# The reconciler's queries are shaped for their indexes (an equality on the leading field, a
+# range on the second, no $in/$or, no hint) because SecantusDB 0.7 serves only that shape from
+# index bounds: it scans the collection for an $in/$or prefix and walks the whole index for a
+# hinted find or count (its explain still reports the bounded plan).
 
 
-def stuck_orders_query(cutoff):
-    """The filter for open orders whose payment deadline is before ``cutoff``."""
-    return {"status": {"$in": OPEN_STATUSES}, "expected_by": {"$lt": cutoff}}
+def stuck_order_queries(cutoff):
+    """One filter per open status for orders whose deadline is before ``cutoff``, each a
+    (status, expected_by) index range."""
+    return [{"status": status, "expected_by": {"$lt": cutoff}} for status in OPEN_STATUSES]
 
 
-def unapplied_events_query(received_before, max_attempts):
-    """The filter for inbox rows stored but not applied (received, or parked and still replayable)."""
-    return {"$or": [{"state": "received", "received_at": {"$lt": received_before}},
-                    {"state": "failed", "received_at": {"$lt": received_before},
-                     "attempts": {"$lt": max_attempts}}]}
+def unapplied_events_queries(received_before, max_attempts):
+    """The two filters for inbox rows stored but not applied: ``received`` ones older than
+    ``received_before`` (a (state, received_at) range), and parked ones still under the
+    replay limit (a (state, attempts) range; their age is checked by the caller)."""
+    return ({"state": "received", "received_at": {"$lt": received_before}},
+            {"state": "failed", "attempts": {"$lt": max_attempts}})
 
 
 def _first(collection, query, sort, limit, keep):
@@ -50,28 +50,30 @@ class RecoveryQueries:
         """Up to ``limit`` open orders past their deadline, the most overdue first, starting
         after the (expected_by, _id) key ``after`` so a pass pages through all of them.
 
-        One (status, expected_by) range per open status, merged here (see STUCK_ORDERS_INDEX)."""
+        One (status, expected_by) range per open status, merged here (see stuck_order_queries)."""
         def key(doc):
             return doc["expected_by"], doc["_id"]
 
         def op():
             found = []
-            for status in OPEN_STATUSES:
-                window = {"$lt": cutoff} if after is None else {"$lt": cutoff, "$gte": after[0]}
-                found += _first(Order._get_collection(), {"status": status, "expected_by": window},
+            for query in stuck_order_queries(cutoff):
+                if after is not None:
+                    query["expected_by"]["$gte"] = after[0]
+                found += _first(Order._get_collection(), query,
                                 [("expected_by", ASCENDING), ("_id", ASCENDING)], limit,
                                 keep=lambda doc: after is None or key(doc) > tuple(after))
             return sorted(found, key=key)[:limit]
         return self.retry.run(op, "find_stuck_orders")
 
     def find_unapplied_events(self, received_before, max_attempts, limit):
-        """Up to ``limit`` inbox rows to re-apply, oldest first: the two branches of
-        ``unapplied_events_query`` as two (state, received_at) ranges, merged here."""
+        """Up to ``limit`` inbox rows to re-apply, oldest first (see unapplied_events_queries).
+        Parked rows under the limit are few: each pass that fails on one raises its attempts."""
         def op():
             events = StripeEvent._get_collection()
-            rows = []
-            for branch in unapplied_events_query(received_before, max_attempts)["$or"]:
-                rows.extend(events.find(branch).sort("received_at", ASCENDING).limit(limit))
+            received, parked = unapplied_events_queries(received_before, max_attempts)
+            rows = list(events.find(received).sort("received_at", ASCENDING).limit(limit))
+            rows += [row for row in events.find(parked).limit(max(limit, 1000))
+                     if row["received_at"] < received_before]
             return sorted(rows, key=lambda row: row["received_at"])[:limit]
         return self.retry.run(op, "find_unapplied_events")
 

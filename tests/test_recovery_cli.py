@@ -7,8 +7,7 @@ import subprocess
 from datetime import timedelta
 
 from service.store import utcnow
-from service.store_recovery import (STUCK_ORDERS_INDEX, UNAPPLIED_EVENTS_INDEX, stuck_orders_query,
-                                     unapplied_events_query)
+from service.store_recovery import stuck_order_queries, unapplied_events_queries
 from tests.conftest import app_env
 from tests.helpers import deliver, new_order
 from tests.processes import BIN, ROOT, process_env
@@ -63,29 +62,38 @@ def test_worker_loop_stops_gracefully_on_sigterm(mongo, fake_stripe):
         worker.kill()
 
 
-def _examined(raw_db, collection, query, sort, hint):
-    plan = raw_db.command("explain", {"find": collection, "filter": query, "sort": sort,
-                                      "hint": dict(hint)}, verbosity="executionStats")
-    return plan["executionStats"]["totalDocsExamined"], json.dumps(plan["queryPlanner"], default=str)
+def _examined(raw_db, collection, queries):
+    """Documents examined and the plans of ``queries`` run exactly as the store runs them."""
+    examined, plans = 0, []
+    for query in queries:
+        plan = raw_db.command("explain", {"find": collection, "filter": query}, verbosity="executionStats")
+        examined += plan["executionStats"]["totalDocsExamined"]
+        plans.append(json.dumps(plan["queryPlanner"], default=str))
+    return examined, plans
 
 
 def test_recovery_queries_examine_stuck_work_not_history(services, raw_db):
-    """With 3,000 settled orders and applied events, the stuck-order and unapplied-event queries
-    examine only the handful of stuck documents, through their indexes."""
+    """With 3,000 settled orders, 3,000 applied events and 3,000 events parked past the replay
+    limit, the stuck-order and unapplied-event queries examine only the few stuck documents,
+    through index ranges."""
     now = utcnow()
     base = {"amount": 100, "currency": "usd", "items": [], "history": [], "created_at": now, "updated_at": now}
     raw_db.orders.insert_many([{**base, "_id": f"ord_done{i}", "status": "paid",
                                 "expected_by": now - timedelta(hours=1)} for i in range(3000)])
     raw_db.orders.insert_many([{**base, "_id": f"ord_stuck{i}", "status": "pending",
                                 "expected_by": now - timedelta(minutes=5)} for i in range(5)])
+    old = now - timedelta(minutes=5)
     raw_db.stripe_events.insert_many([{"_id": f"evt_done{i}", "state": "applied", "received_at": now}
                                       for i in range(3000)])
-    raw_db.stripe_events.insert_many([{"_id": f"evt_open{i}", "state": "received",
-                                       "received_at": now - timedelta(minutes=5)} for i in range(3)])
-    examined, plan = _examined(raw_db, "orders", stuck_orders_query(now), {"expected_by": 1, "_id": 1},
-                              STUCK_ORDERS_INDEX)
-    assert examined <= 5 and "IXSCAN" in plan, plan
-    examined, plan = _examined(raw_db, "stripe_events", unapplied_events_query(now, 10), {"received_at": 1},
-                              UNAPPLIED_EVENTS_INDEX)
-    assert examined <= 3 and "IXSCAN" in plan, plan
+    raw_db.stripe_events.insert_many([{"_id": f"evt_dead{i}", "state": "failed", "attempts": 10,
+                                       "received_at": old} for i in range(3000)])
+    raw_db.stripe_events.insert_many([{"_id": f"evt_open{i}", "state": "received", "received_at": old}
+                                      for i in range(3)])
+    raw_db.stripe_events.insert_one({"_id": "evt_retry", "state": "failed", "attempts": 2, "received_at": old})
+    examined, plans = _examined(raw_db, "orders", stuck_order_queries(now))
+    assert examined <= 5 and all("IXSCAN" in plan for plan in plans), plans
+    examined, plans = _examined(raw_db, "stripe_events", unapplied_events_queries(now, 10))
+    assert examined <= 4 and all("IXSCAN" in plan for plan in plans), plans
     assert len(services.store.find_stuck_orders(now, 200)) == 5
+    assert {row["_id"] for row in services.store.find_unapplied_events(now, 10, 200)} == {
+        "evt_open0", "evt_open1", "evt_open2", "evt_retry"}

@@ -114,10 +114,10 @@ def explain_queries(database, batch):
 
     now = workload.utcnow()
     plans = {
-        "stuck_orders": [("orders", {"status": status, "expected_by": {"$lt": now}}, {"expected_by": 1, "_id": 1})
-                         for status in queries.OPEN_STATUSES],
-        "unapplied_events": [("stripe_events", branch, {"received_at": 1})
-                             for branch in queries.unapplied_events_query(now, 10)["$or"]],
+        "stuck_orders": [("orders", query, {"expected_by": 1, "_id": 1})
+                         for query in queries.stuck_order_queries(now)],
+        "unapplied_events": [("stripe_events", query, {"received_at": 1})
+                             for query in queries.unapplied_events_queries(now, 10)],
     }
     examined = {}
     for name, finds in plans.items():
