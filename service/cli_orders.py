@@ -1,6 +1,6 @@
 """CLI for orders: ``orders refund`` (money back, once per idempotency key) and
 ``orders stuck`` (open orders past their deadline). Exit status 0 = done, 1 = refused or
-failed (the message says why; a refund that failed is safe to rerun as is)."""
+failed (the message says why; a refund that failed is safe to rerun as is, at any time)."""
 import json
 
 import click
@@ -20,8 +20,9 @@ def _services():
 @orders_cli.command("refund")
 @click.argument("order_id")
 @click.option("--amount", type=click.IntRange(min=1), help="Minor units to refund (default: all that is left).")
-@click.option("--key", help="Stripe idempotency key (default: derived from the order, the amount and the "
-                            "number of refunds already recorded, so a rerun never refunds twice).")
+@click.option("--key", help="Refund key, sent as the Stripe idempotency key and kept in the refund's "
+                            "metadata (default: derived from the order, the amount and the number of "
+                            "refunds already recorded, so a rerun, however late, never refunds twice).")
 def orders_refund(order_id, amount, key):
     """Refund a paid order at Stripe; the charge.refunded webhook then annotates the order."""
     try:

@@ -70,12 +70,22 @@ class StripeGateway:
 
     def create_refund(self, payment_intent_id, amount, idempotency_key, order_id):
         """Refund ``amount`` (None: all that is left) of the PaymentIntent's charge; returns the
-        Refund. The caller's fixed key makes a retried refund a replay, never a second refund."""
-        params = {"payment_intent": payment_intent_id, "metadata": {"order_id": order_id}}
+        Refund. The caller's fixed key makes a retried refund a replay, never a second refund;
+        it is also stored as ``metadata.refund_key`` so it can be found after Stripe forgets it."""
+        params = {"payment_intent": payment_intent_id,
+                  "metadata": {"order_id": order_id, "refund_key": idempotency_key}}
         if amount is not None:
             params["amount"] = amount
         return self._call("POST", "/v1/refunds", order_id, idempotency_key,
                           lambda opts: self._client.v1.refunds.create(params=params, options=opts))
+
+    def list_refunds_page(self, payment_intent_id, starting_after=None, *, order_id=None):
+        """One page (up to 100, newest first) of the PaymentIntent's refunds (a read; safe to retry)."""
+        params = {"payment_intent": payment_intent_id, "limit": 100}
+        if starting_after:
+            params["starting_after"] = starting_after
+        return self._call("GET", "/v1/refunds", order_id, None,
+                          lambda opts: self._client.v1.refunds.list(params=params, options=opts))
 
     def retrieve_payment_intent(self, payment_intent_id, *, order_id=None):
         """Fetch a PaymentIntent by id (a read; safe to retry)."""

@@ -1,6 +1,58 @@
-"""``flask orders refund``: money back at Stripe with a fixed idempotency key, so a rerun after
-a failure never refunds twice while a deliberate second refund still works."""
-from tests.helpers import deliver, new_order
+"""``flask orders refund``: money back at Stripe with a fixed idempotency key, also kept in the
+refund's metadata, so a rerun after a failure never refunds twice (even after Stripe forgot the
+key) while a deliberate second refund still works."""
+import time
+
+import pymongo
+import pytest
+
+from service import db
+from service.devtools.fake_stripe import FakeStripe
+from tests.conftest import app_env, build_app
+from tests.helpers import API_KEY, deliver, new_order
+
+DAY_AND_AN_HOUR = 25 * 3600
+
+
+class Clock:
+    """Real time plus an offset the test moves forward."""
+
+    def __init__(self):
+        self.offset = 0.0
+
+    def __call__(self):
+        return time.time() + self.offset
+
+    def advance(self, seconds):
+        self.offset += seconds
+
+
+@pytest.fixture
+def clocked(mongo):
+    """(app, fake, clock): an app wired to a FakeStripe whose clock (and so its 24 h
+    idempotency-key memory) the test controls."""
+    clock = Clock()
+    fake = FakeStripe(api_key=API_KEY, clock=clock).start()
+    app = build_app(app_env(mongo, fake))
+    yield app, fake, clock
+    settings = app.extensions["payments"].settings
+    pymongo.MongoClient(settings.mongodb_uri).drop_database(settings.db_name)
+    db.disconnect()
+    fake.stop()
+
+
+@pytest.fixture
+def raw_db_of():
+    """A function giving a separate pymongo handle on an app's database, for assertions only."""
+    clients = []
+
+    def open_db(app):
+        settings = app.extensions["payments"].settings
+        clients.append(pymongo.MongoClient(settings.mongodb_uri, serverSelectionTimeoutMS=5000))
+        return clients[-1][settings.db_name]
+    yield open_db
+    for client in clients:
+        client.close()
 
 
 def paid_order(client, fake):
@@ -39,6 +91,63 @@ def test_rerun_after_database_failure_does_not_refund_twice(app, client, fake_st
     assert len(fake_stripe.store.refunds) == 1
     assert len({r.idempotency_key for r in refund_requests(fake_stripe)}) == 1
     assert len(raw_db.orders.find_one({"_id": order_id})["refunds"]) == 1
+
+
+def test_rerun_a_day_after_database_failure_finds_the_refund_at_stripe(clocked, fail_point, raw_db_of):
+    """Recording failed, Stripe forgot the key 25 h later: the rerun records Stripe's refund, no second one."""
+    app, fake, clock = clocked
+    order_id, _ = paid_order(app.test_client(), fake)
+    runner = app.test_cli_runner()
+    fail_point({"times": 3}, {"failCommands": ["update"], "closeConnection": True})
+    failed = runner.invoke(args=["orders", "refund", order_id, "--amount", "500"])
+    assert failed.exit_code == 1 and "database unavailable" in failed.output
+    clock.advance(DAY_AND_AN_HOUR)
+    rerun = runner.invoke(args=["orders", "refund", order_id, "--amount", "500"])
+    assert rerun.exit_code == 0, rerun.output
+    (refund,) = fake.store.refunds.values()
+    assert refund["amount"] == 500 and refund["metadata"]["refund_key"] == f"order-{order_id}-refund-1-500"
+    assert len(refund_requests(fake)) == 1
+    assert [r["amount"] for r in raw_db_of(app).orders.find_one({"_id": order_id})["refunds"]] == [500]
+
+
+def test_late_rerun_finds_its_refund_beyond_the_first_page(clocked, fail_point, raw_db_of):
+    """The refund to find is older than the 100 newest at Stripe: the rerun pages on and still finds it."""
+    app, fake, clock = clocked
+    order_id, pi_id = paid_order(app.test_client(), fake)
+    runner = app.test_cli_runner()
+    fail_point({"times": 3}, {"failCommands": ["update"], "closeConnection": True})
+    assert runner.invoke(args=["orders", "refund", order_id, "--amount", "500"]).exit_code == 1
+    for _ in range(120):  # refunds made elsewhere (dashboard), newer than ours
+        fake.refund(pi_id, 1)
+    clock.advance(DAY_AND_AN_HOUR)
+    rerun = runner.invoke(args=["orders", "refund", order_id, "--amount", "500"])
+    assert rerun.exit_code == 0, rerun.output
+    assert sorted(r["amount"] for r in fake.store.refunds.values()).count(500) == 1
+    assert [r["amount"] for r in raw_db_of(app).orders.find_one({"_id": order_id})["refunds"]] == [500]
+
+
+def test_second_refund_of_the_same_amount_a_day_later_is_still_made(clocked, raw_db_of):
+    """Refund 500, then 500 again on purpose 25 h later: two refunds at Stripe, both recorded."""
+    app, fake, clock = clocked
+    order_id, _ = paid_order(app.test_client(), fake)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["orders", "refund", order_id, "--amount", "500"]).exit_code == 0
+    clock.advance(DAY_AND_AN_HOUR)
+    assert runner.invoke(args=["orders", "refund", order_id, "--amount", "500"]).exit_code == 0
+    assert sorted(r["amount"] for r in fake.store.refunds.values()) == [500, 500]
+    assert [r["amount"] for r in raw_db_of(app).orders.find_one({"_id": order_id})["refunds"]] == [500, 500]
+
+
+def test_explicit_key_reused_for_another_amount_is_refused(clocked):
+    """--key already used for a 300 refund, then asked for 400 after 25 h: exit 1, nothing more refunded."""
+    app, fake, clock = clocked
+    order_id, _ = paid_order(app.test_client(), fake)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["orders", "refund", order_id, "--amount", "300", "--key", "t-7"]).exit_code == 0
+    clock.advance(DAY_AND_AN_HOUR)
+    again = runner.invoke(args=["orders", "refund", order_id, "--amount", "400", "--key", "t-7"])
+    assert again.exit_code == 1 and "already used" in again.output
+    assert [r["amount"] for r in fake.store.refunds.values()] == [300]
 
 
 def test_lost_stripe_answer_is_retried_with_the_same_key(app, client, fake_stripe, raw_db):

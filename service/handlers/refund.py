@@ -1,10 +1,13 @@
 """Refunds we initiate (``flask --app wsgi orders refund ORDER_ID [--amount N] [--key K]``).
 
-The Stripe idempotency key is ``order-<id>-refund-<n>-<amount|rest>``, ``n`` being one more
-than the number of refunds we initiated and recorded on the order:
-- a retried command (Stripe timed out, the database failed, the process died) finds the
-  same ``n`` and sends the same key, so Stripe replays the first refund instead of making
-  a second one (Stripe keeps keys at least 24 h);
+Stripe is the authority on which refunds exist. Our key ``order-<id>-refund-<n>-<amount|rest>``
+(``n`` one more than the refunds we initiated and recorded on the order) is sent as the
+Stripe idempotency key and stored on the refund as ``metadata.refund_key``:
+- before creating, we list the PaymentIntent's refunds at Stripe; one already carrying the
+  key is the refund a failed earlier run made (Stripe timed out, the database failed, the
+  process died), so it is recorded instead of creating a second one. This holds at any age,
+  after Stripe has forgotten the idempotency key (24 h);
+- the idempotency key still covers a retry racing the listing (two runs at once);
 - refunding 500 twice on purpose works: once the first refund is recorded, ``n`` moves on;
 - ``--key`` replaces the derived key (same key, same refund; a new key, a new refund).
 The order's ``refund`` annotation itself is set by the ``charge.refunded`` webhook.
@@ -25,13 +28,26 @@ def refund_key(order_id, nth, amount):
     return f"order-{order_id}-refund-{nth}-{'rest' if amount is None else amount}"
 
 
+def find_refund(gateway, payment_intent_id, key, order_id=None):
+    """The PaymentIntent's refund at Stripe whose ``metadata.refund_key`` is ``key``, or None."""
+    starting_after = None
+    while True:
+        page = gateway.list_refunds_page(payment_intent_id, starting_after, order_id=order_id)
+        for refund in page["data"]:
+            if (refund.get("metadata") or {}).get("refund_key") == key:
+                return refund
+        if not page.get("has_more") or not page["data"]:
+            return None
+        starting_after = page["data"][-1]["id"]
+
+
 def refund_order(services, order_id, amount=None, key=None):
     """Refund ``amount`` minor units (None: all that is left) of a paid order, once per key.
 
     Returns {order_id, refund_id, amount, currency, status, idempotency_key}. Raises NotFound,
     ValidationFailed, PaymentProviderError (Stripe refused, e.g. nothing left to refund),
     PaymentProviderUnavailable, DatabaseUnavailable; after any of the last two a rerun of
-    the same command is safe.
+    the same command is safe at any time (the refund already made is found at Stripe).
     """
     order = services.store.get_order(order_id)
     if order is None:
@@ -45,10 +61,16 @@ def refund_order(services, order_id, amount=None, key=None):
     if key is not None and not _KEY.match(key):
         raise ValidationFailed("key must be 1-255 printable ASCII characters", code="invalid_key")
     key = key or refund_key(order_id, len(order.get("refunds") or []) + 1, amount)
-    refund = services.gateway.create_refund(order["payment_intent_id"], amount, key, order_id)
+    refund = found = find_refund(services.gateway, order["payment_intent_id"], key, order_id)
+    if refund is None:
+        refund = services.gateway.create_refund(order["payment_intent_id"], amount, key, order_id)
+    elif amount is not None and refund["amount"] != amount:
+        raise ValidationFailed(f"key {key} was already used for refund {refund['id']} of "
+                               f"{refund['amount']}, not {amount}", code="key_reused")
     services.store.record_refund(order_id, {"id": refund["id"], "amount": refund["amount"],
                                             "status": refund.get("status"), "key": key})
     log(logger, logging.INFO, "refund requested", order_id=order_id, refund_id=refund["id"],
-        amount=refund["amount"], refund_status=refund.get("status"), idempotency_key=key)
+        amount=refund["amount"], refund_status=refund.get("status"), idempotency_key=key,
+        found_at_stripe=found is not None or None)
     return {"order_id": order_id, "refund_id": refund["id"], "amount": refund["amount"],
             "currency": refund.get("currency"), "status": refund.get("status"), "idempotency_key": key}

@@ -126,3 +126,14 @@ def create_refund(call: Call) -> dict:
     refund, _ = payments.refund(call.store, pi_id, amount, p.get("reason"),
                                 to_metadata(p.get("metadata")), call.origin)
     return refund
+
+
+def list_refunds(call: Call) -> dict:
+    """GET /v1/refunds: newest first, `payment_intent`/`charge`/`created` filters, cursor pages."""
+    check_known(call.params, {"payment_intent", "charge", "created", *_LIST})
+    by_created = listing.created_filter(call.params.get("created"))
+    pi_id, charge_id = call.params.get("payment_intent"), call.params.get("charge")
+    return listing.page(list(reversed(call.store.refunds.values())),
+                        lambda rf: (by_created(rf) and pi_id in (None, rf["payment_intent"])
+                                    and charge_id in (None, rf["charge"])),
+                        call.params, "/v1/refunds", "refund")

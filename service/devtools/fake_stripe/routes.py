@@ -9,8 +9,8 @@ from .browser import authenticate_payment_intent
 from .errors import FakeStripeError
 from .event_api import list_events, retrieve_event
 from .payment_api import (cancel_payment_intent, confirm_payment_intent, create_payment_intent,
-                          create_refund, list_payment_intents, retrieve_payment_intent,
-                          search_payment_intents)
+                          create_refund, list_payment_intents, list_refunds,
+                          retrieve_payment_intent, search_payment_intents)
 from .state import Call, Origin, Store
 
 _ID = r"(?P<id>[^/]+)"
@@ -23,6 +23,7 @@ ROUTES = [
     ("POST", f"/v1/payment_intents/{_ID}/confirm", confirm_payment_intent),
     ("POST", f"/v1/test_helpers/payment_intents/{_ID}/authenticate", authenticate_payment_intent),
     ("POST", "/v1/refunds", create_refund),
+    ("GET", "/v1/refunds", list_refunds),
     ("GET", "/v1/events", list_events),
     ("GET", f"/v1/events/{_ID}", retrieve_event),
 ]
