@@ -91,8 +91,9 @@ def get_order(order_id):
 def stripe_webhook():
     if request.mimetype != "application/json":
         raise UnsupportedMediaType("Content-Type must be application/json")
-    outcome = handlers.receive_webhook(
-        _services(), _body(), request.headers.get("Stripe-Signature"))
+    services = _services()
+    with db.request_deadline(services.settings.webhook_deadline_seconds):  # one budget for all its DB calls
+        outcome = handlers.receive_webhook(services, _body(), request.headers.get("Stripe-Signature"))
     g.event_id, g.order_id = outcome.event_id, outcome.order_id
     return jsonify({"received": True, "event_id": outcome.event_id, "state": outcome.state,
                     "duplicate": outcome.duplicate})

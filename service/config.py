@@ -41,6 +41,8 @@ class Settings:
     retry_backoff_seconds: float = 0.2
     webhook_tolerance_seconds: int = 300
     webhook_max_attempts: int = 5
+    # One database deadline for a whole webhook request, so a 503 leaves well inside Stripe's 10 s.
+    webhook_deadline_seconds: float = 6.0
     max_body_bytes: int = 256 * 1024
     payment_deadline_seconds: int = 900
     checkout_expiry_seconds: int = 86400
@@ -99,6 +101,8 @@ class Settings:
                 errors.append(f"{name} must be a {f.type.__name__}")
         if values.get("inbox_retention_seconds", MIN_INBOX_RETENTION_SECONDS) < MIN_INBOX_RETENTION_SECONDS:
             errors.append(f"INBOX_RETENTION_SECONDS must be at least {MIN_INBOX_RETENTION_SECONDS} (30 days)")
+        if not values.get("webhook_deadline_seconds", 1) > 0:  # also refuses nan
+            errors.append("WEBHOOK_DEADLINE_SECONDS must be positive")
         if errors:
             raise ConfigError("invalid configuration: " + "; ".join(errors))
         return cls(**values)
