@@ -9,7 +9,7 @@ from datetime import timedelta
 from service.store import utcnow
 from service.store_recovery import stuck_order_queries, unapplied_events_queries
 from tests.conftest import app_env
-from tests.helpers import deliver, new_order
+from tests.helpers import new_order
 from tests.processes import BIN, ROOT, process_env
 
 

@@ -15,6 +15,8 @@ import time
 
 import pymongo
 
+from .secantus import arm_fail_point
+
 WEB_APP_NAME = "payments-web"
 WRITE_COMMANDS = ["insert", "update", "delete", "findAndModify"]
 # HostUnreachable: transient for the app (it retries, then answers 503). Not a "state change"
@@ -23,23 +25,15 @@ WRITE_COMMANDS = ["insert", "update", "delete", "findAndModify"]
 HOST_UNREACHABLE = 6
 
 
-def _fail_point(uri, mode, data):
-    client = pymongo.MongoClient(uri, serverSelectionTimeoutMS=3000)
-    try:
-        client.admin.command({"configureFailPoint": "failCommand", "mode": mode, "data": data})
-    finally:
-        client.close()
-
-
 def arm(uri, app_name=WEB_APP_NAME):
     """Make every write from connections named ``app_name`` fail until ``disarm``."""
-    _fail_point(uri, "alwaysOn", {"failCommands": WRITE_COMMANDS, "appName": app_name,
+    arm_fail_point(uri, "alwaysOn", {"failCommands": WRITE_COMMANDS, "appName": app_name,
                                   "errorCode": HOST_UNREACHABLE})
 
 
 def disarm(uri):
     """Switch the fail point off (idempotent)."""
-    _fail_point(uri, "off", {})
+    arm_fail_point(uri, "off", {})
 
 
 def run(uri, seconds, app_name=WEB_APP_NAME, say=print):

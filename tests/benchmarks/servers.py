@@ -1,14 +1,13 @@
 """Processes under test: gunicorn exactly as the Procfile runs it (any WSGI target), worker
 peak RSS from /proc, and the database's own per-collection command counters (``top``)."""
 import os
-import signal
 import subprocess
 import time
 
 import requests
 
 from service.devtools.secantus import free_port
-from tests.processes import BIN, ROOT, process_env, procfile_command
+from tests.processes import BIN, ROOT, children, process_env, procfile_command, stop_group
 
 SERVICE_TARGET = "wsgi:app"
 BARE_TARGET = "tests.benchmarks.bare_app:app"
@@ -59,29 +58,8 @@ class GunicornApp:
 
     def stop(self):
         """SIGTERM the process group, SIGKILL after 15 s."""
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(5)
+        stop_group(self.process)
 
-
-def children(pid):
-    """PIDs whose parent is ``pid`` (scans /proc)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(entry))
-    return sorted(found)
 
 
 def cpu_seconds(pids):

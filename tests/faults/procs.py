@@ -6,21 +6,12 @@ an in-flight request, and to prove that concurrent deliveries reached different 
 import os
 import time
 
+from tests.processes import children
+
 
 def worker_pids(master_pid):
     """The pids whose parent is ``master_pid`` (gunicorn's workers), sorted."""
-    pids = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat") as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == master_pid and fields[0] != "Z":
-            pids.append(int(name))
-    return sorted(pids)
+    return children(master_pid)
 
 
 def wait_for_workers(master_pid, count, exclude=(), timeout=15.0):
