@@ -81,18 +81,21 @@ def command_counts(stack, app):
 
 
 def serve_phases(stack, app, args, results):
-    """In-process command counts, then webhook and checkout load against gunicorn."""
-    print("DB commands per event (in-process)", flush=True)
-    results["commands"] = command_counts(stack, app)
+    """In-process command counts, then webhook and/or checkout load against gunicorn."""
     bare = servers.GunicornApp(servers.BARE_TARGET, stack.env(DB_NAME), stack.path("gunicorn-bare.log"))
     service = servers.GunicornApp(servers.SERVICE_TARGET, stack.env(DB_NAME), stack.path("gunicorn-service.log"))
+    results["rss"] = {}
     try:
-        bare.start()
         service.start()
-        print("webhook ingestion", flush=True)
-        results["webhooks"] = webhook_bench.run_phases(stack, [("bare", bare), ("service", service)], DB_NAME, args)
-        results["rss"] = {"bare": bare.peak_rss_mb(), "service": service.peak_rss_mb()}
-        bare.stop()
+        if "webhooks" in args.phases:
+            print("DB commands per event (in-process)", flush=True)
+            results["commands"] = command_counts(stack, app)
+            bare.start()
+            print("webhook ingestion", flush=True)
+            results["webhooks"] = webhook_bench.run_phases(stack, [("bare", bare), ("service", service)],
+                                                           DB_NAME, args)
+            results["rss"] = {"bare": bare.peak_rss_mb(), "service": service.peak_rss_mb()}
+            bare.stop()
         if "checkout" in args.phases:
             print("checkout", flush=True)
             stack.reset_database(DB_NAME)
@@ -110,7 +113,7 @@ def run(args, command):
     shutil.rmtree(os.path.join(args.workdir, "secantus"), ignore_errors=True)  # a fresh database
     with Stack(args.workdir) as stack:
         app = stack.prepare_database(DB_NAME)
-        if "webhooks" in args.phases:
+        if "webhooks" in args.phases or "checkout" in args.phases:
             serve_phases(stack, app, args, results)
         if "dbcost" in args.phases:
             print("database cost per command by collection size", flush=True)
