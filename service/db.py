@@ -1,38 +1,23 @@
-"""Database connection, indexes, and the one retry policy for transient database errors.
+"""Database connection, indexes and readiness.
 
 The client is created lazily (``connect=False``) so nothing touches the network before
 gunicorn forks its workers. Every write is journaled (``journal=True`` on the client):
 an acknowledged order or inbox row survives ``kill -9`` of the database. pymongo's own
 retryable reads/writes are switched off so that retries are not stacked: ``RetryPolicy``
-below is the only retry layer, bounded by attempts and by total time per call.
-
-A request may also set one deadline for all of its calls (``request_deadline``, used by
-the webhook): then no attempt starts after it, an attempt in its last socket timeout runs
-under pymongo's client-side operation timeout so it cannot outlive it, and a call that
+(in retry.py, re-exported here) is the only retry layer, bounded by attempts, by total time
+per call and, for a webhook request, by one deadline for the whole request
+(``request_deadline``): no attempt starts after it, an attempt in its last socket timeout
+runs under pymongo's client-side operation timeout so it cannot outlive it, and a call that
 meets it raises DatabaseUnavailable.
 """
-import contextlib
-import contextvars
-import logging
-import time
-
 import mongoengine as me
-import pymongo
-from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError
-from tenacity import Retrying, retry_if_exception, stop_after_attempt, stop_after_delay
-from tenacity import wait_exponential, wait_none
-from tenacity.stop import stop_base
+from pymongo.errors import ConnectionFailure
 
 from .config import DEFAULT_INBOX_RETENTION_SECONDS
-from .errors import DatabaseUnavailable
-from .logs import log
 from .models import DOCUMENTS, StripeEvent
 from .retention import ensure_inbox_retention
+from .retry import RetryPolicy, is_transient, request_deadline  # noqa: F401  (re-exported)
 
-logger = logging.getLogger("service.db")
-
-# Server error codes that mean "try again" (shutdown, step-down, network, time limits).
-_TRANSIENT_CODES = {6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436}
 
 
 def connect(settings):
@@ -56,120 +41,6 @@ def connect(settings):
 def disconnect():
     """Close the default connection (idempotent)."""
     me.disconnect()
-
-
-def is_transient(exc):
-    """True for errors worth retrying: network, server selection, shutdown/step-down codes."""
-    if isinstance(exc, ConnectionFailure):
-        return True
-    if isinstance(exc, OperationFailure):
-        return exc.code in _TRANSIENT_CODES or exc.has_error_label("RetryableWriteError")
-    return False
-
-
-# The monotonic time by which the current request must be done with the database, or None.
-_deadline = contextvars.ContextVar("db_request_deadline", default=None)
-
-
-@contextlib.contextmanager
-def request_deadline(seconds):
-    """Within the block, every RetryPolicy call shares one deadline ``seconds`` from now
-    (an enclosing deadline that is sooner still wins)."""
-    deadline = time.monotonic() + seconds
-    outer = _deadline.get()
-    token = _deadline.set(deadline if outer is None else min(outer, deadline))
-    try:
-        yield
-    finally:
-        _deadline.reset(token)
-
-
-class _DeadlinePassed(Exception):
-    """The request deadline passed before an attempt could start."""
-
-
-class _stop_at_deadline(stop_base):
-    """Stop retrying when the next attempt would start at or after ``deadline``."""
-
-    def __init__(self, deadline):
-        self.deadline = deadline
-
-    def __call__(self, retry_state):
-        return time.monotonic() + retry_state.upcoming_sleep >= self.deadline
-
-
-def _socket_timeout_seconds():
-    """The default client's socketTimeoutMS in seconds, or None (no client, or no limit)."""
-    try:
-        return me.get_connection().options.pool_options.socket_timeout
-    except me.connection.ConnectionFailure:
-        return None
-
-
-class RetryPolicy:
-    """Runs a database operation with bounded retries of transient errors only.
-
-    Raises DatabaseUnavailable when the budget (attempts and seconds) is spent, or when
-    the request deadline (``request_deadline``) passes; any non-transient error
-    propagates unchanged on the first occurrence.
-    """
-
-    def __init__(self, attempts, max_seconds, backoff_seconds):
-        self.attempts = attempts
-        self.max_seconds = max_seconds
-        self.backoff_seconds = backoff_seconds
-
-    def run(self, operation, what):
-        """Call ``operation()`` under the policy; ``what`` names it in logs and errors."""
-        started = time.monotonic()
-        deadline = _deadline.get()
-        stop = stop_after_attempt(self.attempts) | stop_after_delay(self.max_seconds)
-        if deadline is not None:
-            stop = stop | _stop_at_deadline(deadline)
-        retrying = Retrying(
-            stop=stop,
-            wait=(wait_exponential(multiplier=self.backoff_seconds, max=2)
-                  if self.backoff_seconds else wait_none()),
-            retry=retry_if_exception(is_transient),
-            reraise=True,
-            before_sleep=lambda state: log(
-                logger, logging.WARNING, "database retry", op=what,
-                attempt=state.attempt_number, error=type(state.outcome.exception()).__name__),
-        )
-        try:
-            return retrying(operation if deadline is None else self._bounded(operation, deadline))
-        except Exception as exc:
-            if not (isinstance(exc, _DeadlinePassed) or is_transient(exc)):
-                raise
-            elapsed = round(time.monotonic() - started, 3)
-            log(logger, logging.ERROR, "database unavailable", op=what,
-                error=type(exc).__name__, elapsed_s=elapsed)
-            raise DatabaseUnavailable(f"database unavailable during {what}") from exc
-
-    @staticmethod
-    def _bounded(operation, deadline):
-        """``operation`` as one attempt that never starts after ``deadline`` and never
-        outlives it. While a whole socket timeout is left the attempt runs exactly as without
-        a deadline. Inside the last socket timeout it runs under pymongo's client-side operation
-        timeout (CSOT) set to the time left; CSOT is not used earlier because it replaces
-        serverSelectionTimeoutMS and socketTimeoutMS with that one budget (a down database
-        would be waited for instead of failing fast)."""
-        def attempt():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise _DeadlinePassed()
-            socket_timeout = _socket_timeout_seconds()
-            if socket_timeout is not None and remaining >= socket_timeout:
-                return operation()
-            try:
-                with pymongo.timeout(remaining):
-                    return operation()
-            except PyMongoError as exc:
-                if exc.timeout and not is_transient(exc):
-                    # e.g. ExecutionTimeout: too little time left to send the command at all
-                    raise pymongo.errors.NetworkTimeout(str(exc)) from exc
-                raise
-        return attempt
 
 
 def ensure_indexes(inbox_retention_seconds=DEFAULT_INBOX_RETENTION_SECONDS):
