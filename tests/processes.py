@@ -47,21 +47,29 @@ class Gunicorn:
         self.env = process_env({**app_env, "PORT": str(self.port), "WEB_CONCURRENCY": str(workers)})
         self.process = None
 
-    def start(self, timeout=30):
+    def argv(self):
+        """The Procfile's ``web`` command line, with the venv's gunicorn."""
         argv = procfile_command("web")
         argv[0] = os.path.join(BIN, argv[0])
+        return argv
+
+    def start(self, timeout=30):
+        """Start, and wait until /healthz answers and every worker is up; raises RuntimeError
+        with the log on failure."""
         with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(argv, cwd=ROOT, env=self.env, stdout=log,
+            self.process = subprocess.Popen(self.argv(), cwd=ROOT, env=self.env, stdout=log,
                                             stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited {self.process.returncode}:\n{self.logs()}")
             try:
-                if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
+                if requests.get(self.url + "/healthz", timeout=1).status_code == 200 \
+                        and len(children(self.process.pid)) >= int(self.env["WEB_CONCURRENCY"]):
                     return self
             except requests.ConnectionError:
-                time.sleep(0.1)
+                pass
+            time.sleep(0.1)
         raise RuntimeError("gunicorn did not come up:\n" + self.logs())
 
     def logs(self):

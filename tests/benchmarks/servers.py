@@ -1,52 +1,23 @@
 """Processes under test: gunicorn exactly as the Procfile runs it (any WSGI target), worker
 peak RSS from /proc, and the database's own per-collection command counters (``top``)."""
 import os
-import subprocess
-import time
 
-import requests
-
-from service.devtools.secantus import free_port
-from tests.processes import BIN, ROOT, children, process_env, procfile_command, stop_group
+from tests.processes import Gunicorn, children
 
 SERVICE_TARGET = "wsgi:app"
 BARE_TARGET = "tests.benchmarks.bare_app:app"
 
 
-class GunicornApp:
+class GunicornApp(Gunicorn):
     """The Procfile's ``web`` command with its WSGI target swapped for ``target``."""
 
     def __init__(self, target, app_env, log_path, workers=2):
+        super().__init__(app_env, log_path, workers)
         self.target = target
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = log_path
-        self.env = process_env({**app_env, "PORT": str(self.port), "WEB_CONCURRENCY": str(workers)})
-        self.process = None
 
     def argv(self):
         """The command line: the Procfile's, same config, only the app target replaced."""
-        argv = procfile_command("web")
-        argv[0] = os.path.join(BIN, argv[0])
-        return [self.target if arg == SERVICE_TARGET else arg for arg in argv]
-
-    def start(self, timeout=30):
-        """Start and wait for /healthz; raises RuntimeError with the log on failure."""
-        with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(self.argv(), cwd=ROOT, env=self.env, stdout=log,
-                                            stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited {self.process.returncode}; see {self.log_path}")
-            try:
-                if requests.get(self.url + "/healthz", timeout=1).status_code == 200 \
-                        and len(self.worker_pids()) >= int(self.env["WEB_CONCURRENCY"]):
-                    return self
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"gunicorn did not come up; see {self.log_path}")
+        return [self.target if arg == SERVICE_TARGET else arg for arg in super().argv()]
 
     def worker_pids(self):
         """PIDs of the worker processes (children of the gunicorn master)."""
@@ -55,10 +26,6 @@ class GunicornApp:
     def peak_rss_mb(self):
         """{worker pid: VmHWM in MiB} — each worker's peak resident set so far."""
         return {pid: peak_rss_mb(pid) for pid in self.worker_pids()}
-
-    def stop(self):
-        """SIGTERM the process group, SIGKILL after 15 s."""
-        stop_group(self.process)
 
 
 

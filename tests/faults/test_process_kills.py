@@ -30,6 +30,17 @@ SCRIPTS = [
 ]
 
 
+def kill_worker_holding(stack, flight):
+    """SIGKILL the gunicorn worker serving ``flight``; the client gets no answer and gunicorn
+    replaces the worker."""
+    master = stack.web.process.pid
+    worker = worker_serving(master, stack.web.port, flight.client_port)
+    assert worker is not None, "no worker holds the request"
+    os.kill(worker, signal.SIGKILL)
+    assert flight.wait() == 0
+    wait_for_workers(master, stack.workers, exclude=[worker])
+
+
 def test_database_sigkill_mid_stream_of_deliveries_heals(faults):
     """The database killed under a stream of deliveries: 5xx meanwhile, then every order ends as its PI says."""
     stack = faults
@@ -80,12 +91,7 @@ def test_worker_sigkilled_mid_webhook_heals_by_redelivery(faults, step, skip):
         time.sleep(0.2)
     else:
         wait_for(lambda: stack.order(order_id)["status"] == "paid")
-    master = stack.web.process.pid
-    worker = worker_serving(master, stack.web.port, flight.client_port)
-    assert worker is not None, "no worker holds the request"
-    os.kill(worker, signal.SIGKILL)
-    assert flight.wait() == 0
-    wait_for_workers(master, stack.workers, exclude=[worker])
+    kill_worker_holding(stack, flight)
 
     stack.no_faults()
     assert stack.redeliver_failed() == {}
@@ -104,12 +110,7 @@ def test_worker_sigkilled_while_waiting_on_stripe_leaves_one_payment_intent(faul
     stack.fake.inject("POST", "/v1/payment_intents", "delay", delay=1.5)
     flight = stack.checkout_in_flight(key)
     wait_for(lambda: stack.fake.count("POST", "/v1/payment_intents") > posts)
-    master = stack.web.process.pid
-    worker = worker_serving(master, stack.web.port, flight.client_port)
-    assert worker is not None, "no worker holds the request"
-    os.kill(worker, signal.SIGKILL)
-    assert flight.wait() == 0
-    wait_for_workers(master, stack.workers, exclude=[worker])
+    kill_worker_holding(stack, flight)
     wait_for(lambda: stack.fake.payment_intents_created == before + 1)
     order = stack.db.orders.find_one({"idempotency_key": key})
     assert order["status"] == "pending" and order.get("payment_intent_id") is None
