@@ -4,8 +4,7 @@ from collections import Counter
 import pymongo
 from pymongo.uri_parser import parse_uri
 
-FINAL = ("paid", "canceled", "needs_review")
-
+from tests.faults.invariants import chain_problems, duplicate_facts
 
 def verify(stack, placed):
     """Return the figures: expected_paid, paid, lost, double_applied, regressed,
@@ -25,8 +24,8 @@ def verify(stack, placed):
             "expected_paid": len(succeeded),
             "paid": len(paid & succeeded),
             "lost": len(succeeded - paid),
-            "double_applied": sum(1 for order in orders.values() if _duplicate_sources(order)),
-            "regressed": sum(1 for order in orders.values() if _regressed(order)),
+            "double_applied": sum(1 for order in orders.values() if duplicate_facts(order)),
+            "regressed": sum(1 for order in orders.values() if chain_problems(order)),
             "pi_created_twice": sum(1 for count in per_order.values() if count > 1),
             "events_unapplied": sum(1 for event_id in delivered_types
                                     if inbox.get(event_id) not in ("applied", "ignored")),
@@ -34,21 +33,3 @@ def verify(stack, placed):
         }
     finally:
         client.close()
-
-
-def _duplicate_sources(order):
-    sources = [step["source"] for step in order.get("history", [])]
-    return len(sources) != len(set(sources))
-
-
-def _regressed(order):
-    """A step that does not start where the last one ended, or leaves a final status
-    (other than canceled -> needs_review, which is money on a canceled order)."""
-    previous = "pending"
-    for step in order.get("history", []):
-        if step["from"] != previous:
-            return True
-        if previous in FINAL and (previous, step["to"]) != ("canceled", "needs_review"):
-            return True
-        previous = step["to"]
-    return previous != order["status"]

@@ -30,7 +30,7 @@ def violations(raw_db, fake, *, require_pi=True):
     problems += _one_pi_per_order(orders, pis, require_pi)
     problems += _money_matches(orders, pis)
     for order in orders.values():
-        problems += _history_is_monotonic(order)
+        problems += history_problems(order)
     problems += _events_applied_once(raw_db, orders, fake.events)
     return problems
 
@@ -84,13 +84,22 @@ def _money_matches(orders, pis):
     return problems
 
 
-def _history_is_monotonic(order):
-    problems, where = [], f"order {order['_id']}"
-    history = order.get("history") or []
-    sources = Counter(step["source"] for step in history)
-    problems += [f"{where}: {source} applied {n} times" for source, n in sources.items() if n > 1]
-    current = "pending"
-    for step in history:
+def history_problems(order):
+    """Readable problems with one order's status history; empty for a clean monotonic chain."""
+    return duplicate_facts(order) + chain_problems(order)
+
+
+def duplicate_facts(order):
+    """A fact (event id or reconcile id) applied more than once to the order."""
+    sources = Counter(step["source"] for step in order.get("history") or [])
+    return [f"order {order['_id']}: {source} applied {n} times" for source, n in sources.items() if n > 1]
+
+
+def chain_problems(order):
+    """A step that does not start where the last ended, a step out of an absorbing status
+    (``canceled`` may only go to ``needs_review``), or a status the history does not end at."""
+    problems, where, current = [], f"order {order['_id']}", "pending"
+    for step in order.get("history") or []:
         if step["from"] != current:
             problems.append(f"{where}: step {step['from']}->{step['to']} does not start at {current}")
         if current in ABSORBING or (current == "canceled" and step["to"] != "needs_review"):
