@@ -3,7 +3,9 @@
 ``Settings.from_env`` is called only by ``create_app``. A missing required secret
 fails at once with a message naming every missing variable; no value is ever logged.
 """
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from typing import Any
 from urllib.parse import urlparse
 
 from .errors import ServiceError
@@ -26,7 +28,7 @@ MIN_TOKEN_LENGTH = 16
 class Settings:
     mongodb_uri: str = field(repr=False)
     stripe_secret_key: str = field(repr=False)
-    webhook_secrets: tuple = field(repr=False)
+    webhook_secrets: tuple[str, ...] = field(repr=False)
     stripe_publishable_key: str = ""
     stripe_api_base: str = ""
     # The page loads Stripe.js from here; the dev stack points it at the simulator's stand-in.
@@ -61,17 +63,17 @@ class Settings:
     log_level: str = "INFO"
 
     @property
-    def db_name(self):
+    def db_name(self) -> str:
         """The database named in the URI path, or ``payments`` when it names none."""
         return urlparse(self.mongodb_uri).path.lstrip("/") or "payments"
 
     @property
-    def livemode(self):
+    def livemode(self) -> bool:
         """True when the Stripe key is a live key (events from test mode are then not ours)."""
         return self.stripe_secret_key.startswith(("sk_live_", "rk_live_"))
 
     @classmethod
-    def from_env(cls, env):
+    def from_env(cls, env: Mapping[str, str]) -> "Settings":
         """Build validated settings from a mapping (``os.environ`` in production).
 
         Raises ConfigError naming every missing or malformed variable.
@@ -80,7 +82,7 @@ class Settings:
         if missing:
             raise ConfigError("missing required configuration: " + ", ".join(missing))
         secrets = tuple(s.strip() for s in env["STRIPE_WEBHOOK_SECRET"].split(",") if s.strip())
-        values = {
+        values: dict[str, Any] = {
             "mongodb_uri": env["MONGODB_URI"].strip(),
             "stripe_secret_key": env["STRIPE_SECRET_KEY"].strip(),
             "webhook_secrets": secrets,
@@ -96,9 +98,9 @@ class Settings:
             if f.name in values or name not in env:
                 continue
             try:
-                values[f.name] = f.type(env[name]) if callable(f.type) else env[name]
+                values[f.name] = _parse(f.type, env[name])
             except ValueError:
-                errors.append(f"{name} must be a {f.type.__name__}")
+                errors.append(f"{name} must be a {_type_name(f.type)}")
         if values.get("inbox_retention_seconds", MIN_INBOX_RETENTION_SECONDS) < MIN_INBOX_RETENTION_SECONDS:
             errors.append(f"INBOX_RETENTION_SECONDS must be at least {MIN_INBOX_RETENTION_SECONDS} (30 days)")
         if not values.get("webhook_deadline_seconds", 1) > 0:  # also refuses nan
@@ -106,3 +108,12 @@ class Settings:
         if errors:
             raise ConfigError("invalid configuration: " + "; ".join(errors))
         return cls(**values)
+
+
+def _parse(kind: Any, text: str) -> Any:
+    """``text`` as the field's type (int, float or str; the annotation may be a string)."""
+    return {"int": int, "float": float, "str": str}.get(_type_name(kind), str)(text)
+
+
+def _type_name(kind: Any) -> str:
+    return kind if isinstance(kind, str) else getattr(kind, "__name__", str(kind))

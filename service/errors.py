@@ -1,4 +1,4 @@
-"""One exception tree for the whole service, mapped to JSON in one place (``api``).
+"""One exception tree for the whole service, mapped to JSON in one place (``http/errors.py``).
 
     ServiceError                      code, http_status, message
     ├── ClientError                   4xx: the caller can fix the request
@@ -21,21 +21,24 @@ answered as 500 ``internal_error`` without details.
 """
 
 
+from typing import Any
+
+
 class ServiceError(Exception):
     """Base of every error the service raises on purpose."""
 
     http_status = 500
     code = "internal_error"
 
-    def __init__(self, message, *, code=None, details=None):
+    def __init__(self, message: str, *, code: str | None = None, details: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.message = message
         if code:
             self.code = code
         self.details = details or {}
-        self.context = {}  # ids for the request log line (event_id, order_id); never in the body
+        self.context: dict[str, Any] = {}  # ids for the request log line (event_id, order_id); never in the body
 
-    def to_json(self):
+    def to_json(self) -> dict[str, Any]:
         """The JSON error body: ``{"error": {"code", "message", ...details}}``."""
         body = {"code": self.code, "message": self.message}
         body.update(self.details)

@@ -9,10 +9,11 @@ from urllib.parse import urlsplit, urlunsplit
 import pymongo
 import pytest
 
-from service import create_app, db, handlers
+from service import create_app, handlers
+from service.store import connection as db
 from service.devtools.fake_stripe import FakeStripe
 from service.devtools.secantus import SecantusServer, arm_fail_point
-from service.logs import JsonFormatter
+from service.observability.logs import JsonFormatter
 from tests.helpers import API_KEY, CATALOG, OLD_WEBHOOK_SECRET, WEBHOOK_SECRET
 
 

@@ -7,9 +7,11 @@ from datetime import timedelta
 import pymongo
 import pytest
 
-from service import admin, auth, db, metrics_export
+from service.http import admin, auth
+from service.http import metrics as metrics_export
+from service.store import connection as db
 from service.config import ConfigError, Settings
-from service.store import utcnow
+from service.clock import utcnow
 from tests.conftest import app_env, build_app
 from tests.helpers import deliver, new_order
 

@@ -6,8 +6,10 @@ from datetime import timedelta
 import pymongo
 import pytest
 
-from service import alerts, db, handlers
-from service.store import utcnow
+from service import handlers
+from service.observability import alerts
+from service.store import connection as db
+from service.clock import utcnow
 from tests.conftest import app_env, build_app
 from tests.helpers import deliver, new_order
 
@@ -110,7 +112,7 @@ def test_stale_reconciler_alerts_on_scrape(services, client, raw_db, log_lines):
 def test_reconciler_records_its_loop_interval(services):
     """A pass records the interval it runs at, so staleness is judged against the real schedule."""
     handlers.reconcile(services, interval=600)
-    stats = services.store.reconcile_stats()
+    stats = services.store.operations.reconcile_stats()
     assert stats["interval_seconds"] == 600 and stats["runs_ok"] == 1
     later = stats["last_completed_at"] + timedelta(seconds=1000)
     assert alerts.reconciler_health(stats, 60, later)["stale"] is False

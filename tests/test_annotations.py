@@ -1,7 +1,7 @@
 """The pure refund/dispute decisions: monotone, so any order of facts ends the same."""
 import itertools
 
-from service.annotations import (DisputeFact, RefundFact, decide_dispute, decide_refund, event_refs,
+from service.domain.annotations import (DisputeFact, RefundFact, decide_dispute, decide_refund, event_refs,
                                  note_from_event)
 
 

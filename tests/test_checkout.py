@@ -184,7 +184,7 @@ def test_retry_after_the_key_window_finds_the_pi_instead_of_creating_one(client,
     order's PaymentIntent by metadata search and never creates a second one."""
     from datetime import timedelta
 
-    from service.store import utcnow
+    from service.clock import utcnow
 
     first = checkout(client, key="old-cart").get_json()
     raw_db.orders.update_one({"_id": first["order_id"]}, {"$set": {"created_at": utcnow() - timedelta(days=2)},

@@ -16,7 +16,7 @@ import requests
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from service import db
+from service.store import connection as db
 from service.devtools.fake_stripe import FakeStripe, sign_payload
 from tests.conftest import app_env, build_app
 from tests.helpers import API_KEY, CATALOG, OLD_WEBHOOK_SECRET, WEBHOOK_SECRET

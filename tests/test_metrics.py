@@ -12,8 +12,9 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from service import db, handlers
-from service.store import utcnow
+from service import handlers
+from service.store import connection as db
+from service.clock import utcnow
 from tests.conftest import app_env, build_app
 from tests.helpers import checkout, deliver, new_order, signed
 from tests.processes import Gunicorn, flask_cli

@@ -1,8 +1,8 @@
-"""The pure order state machine: every row of DESIGN.md's table, stale facts, amounts."""
+"""The pure order state machine: every row of the state machine table in docs/ARCHITECTURE.md, stale facts, amounts."""
 import pytest
 
-from service import orders
-from service.orders import OrderView, PaymentFact, decide
+from service.domain import orders
+from service.domain.orders import OrderView, PaymentFact, decide
 
 
 def view(status, **kw):
@@ -33,7 +33,7 @@ TABLE = [
 
 @pytest.mark.parametrize("status,trigger,expected", TABLE)
 def test_transition_table_matches_design(status, trigger, expected):
-    """Each (status, trigger) pair moves exactly as DESIGN.md's table says."""
+    """Each (status, trigger) pair moves exactly as the state machine table in docs/ARCHITECTURE.md says."""
     assert decide(view(status), fact(trigger)).to_status == expected
 
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from service import handlers
-from service.store import utcnow
+from service.clock import utcnow
 from tests.conftest import app_env, build_app
 from tests.helpers import checkout, deliver, new_order, transitions
 
@@ -17,7 +17,7 @@ FAST = {"STRIPE_READ_RATE": 1000, "RECONCILE_GRACE_SECONDS": 0}
 def app(mongo, fake_stripe):
     """The app with reconciler limits suited to tests (no rate pause, no grace period)."""
     import pymongo
-    from service import db
+    from service.store import connection as db
 
     app = build_app(app_env(mongo, fake_stripe, **FAST))
     yield app
@@ -159,7 +159,7 @@ def test_two_reconcilers_in_parallel_apply_everything_once(services, client, fak
 
 def test_sweep_lease_admits_one_holder(services):
     """The sweep lease is exclusive until it expires, and renewable by its holder."""
-    store, now = services.store, utcnow()
+    store, now = services.store.recovery, utcnow()
     assert store.acquire_lease("x", "a", now, now + timedelta(minutes=1))
     assert not store.acquire_lease("x", "b", now, now + timedelta(minutes=1))
     assert store.acquire_lease("x", "a", now, now + timedelta(minutes=2))

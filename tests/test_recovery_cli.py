@@ -6,8 +6,8 @@ import signal
 import subprocess
 from datetime import timedelta
 
-from service.store import utcnow
-from service.store_recovery import stuck_order_queries, unapplied_events_queries
+from service.clock import utcnow
+from service.store.recovery import stuck_order_queries, unapplied_events_queries
 from tests.conftest import app_env
 from tests.helpers import new_order
 from tests.processes import BIN, ROOT, process_env
@@ -94,6 +94,6 @@ def test_recovery_queries_examine_stuck_work_not_history(services, raw_db):
     assert examined <= 5 and all("IXSCAN" in plan for plan in plans), plans
     examined, plans = _examined(raw_db, "stripe_events", unapplied_events_queries(now, 10))
     assert examined <= 4 and all("IXSCAN" in plan for plan in plans), plans
-    assert len(services.store.find_stuck_orders(now, 200)) == 5
-    assert {row["_id"] for row in services.store.find_unapplied_events(now, 10, 200)} == {
+    assert len(services.store.recovery.find_stuck_orders(now, 200)) == 5
+    assert {row["_id"] for row in services.store.recovery.find_unapplied_events(now, 10, 200)} == {
         "evt_open0", "evt_open1", "evt_open2", "evt_retry"}

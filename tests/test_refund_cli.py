@@ -6,7 +6,7 @@ import time
 import pymongo
 import pytest
 
-from service import db
+from service.store import connection as db
 from service.devtools.fake_stripe import FakeStripe
 from tests.conftest import app_env, build_app
 from tests.helpers import API_KEY, deliver, new_order

@@ -3,7 +3,7 @@ import json
 from datetime import timedelta
 
 from service import handlers
-from service.store import utcnow
+from service.clock import utcnow
 from tests.helpers import deliver, new_order
 
 

@@ -5,7 +5,8 @@ import pymongo
 import pytest
 from pymongo.errors import AutoReconnect
 
-from service import db
+from service.store import connection as db
+from service.store.retry import RetryPolicy, request_deadline
 from service.errors import DatabaseUnavailable
 from tests.conftest import app_env, build_app
 from tests.helpers import deliver, new_order, transitions
@@ -51,8 +52,8 @@ def _assert_paid_once_after_redelivery(app, client, event, order_id):
 def test_unit_expired_deadline_raises_database_unavailable_without_calling_the_operation():
     """Once the request deadline has passed, a database call fails at once and runs nothing."""
     calls = []
-    with db.request_deadline(0), pytest.raises(DatabaseUnavailable):
-        db.RetryPolicy(attempts=3, max_seconds=10, backoff_seconds=0).run(lambda: calls.append(1), "probe")
+    with request_deadline(0), pytest.raises(DatabaseUnavailable):
+        RetryPolicy(attempts=3, max_seconds=10, backoff_seconds=0).run(lambda: calls.append(1), "probe")
     assert calls == []
 
 
@@ -65,8 +66,8 @@ def test_unit_no_retry_starts_after_the_deadline():
         time.sleep(0.15)
         raise AutoReconnect("stalled")
 
-    with db.request_deadline(0.1), pytest.raises(DatabaseUnavailable):
-        db.RetryPolicy(attempts=5, max_seconds=10, backoff_seconds=0).run(slow_failure, "probe")
+    with request_deadline(0.1), pytest.raises(DatabaseUnavailable):
+        RetryPolicy(attempts=5, max_seconds=10, backoff_seconds=0).run(slow_failure, "probe")
     assert len(calls) == 1
 
 
@@ -79,7 +80,7 @@ def test_unit_without_a_deadline_the_per_call_budget_is_unchanged():
         raise AutoReconnect("down")
 
     with pytest.raises(DatabaseUnavailable):
-        db.RetryPolicy(attempts=3, max_seconds=10, backoff_seconds=0).run(failure, "probe")
+        RetryPolicy(attempts=3, max_seconds=10, backoff_seconds=0).run(failure, "probe")
     assert len(calls) == 3
 
 

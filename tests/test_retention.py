@@ -3,9 +3,9 @@
 import pymongo
 import pytest
 
-from service import db
+from service.store import connection as db
 from service.config import ConfigError, Settings
-from service.retention import ensure_inbox_retention
+from service.store.retention import ensure_inbox_retention
 from tests.conftest import app_env, build_app
 from tests.helpers import deliver, new_order
 

@@ -1,4 +1,4 @@
-"""POST /webhooks/stripe: verification, the inbox, and the reply contract of DESIGN.md."""
+"""POST /webhooks/stripe: verification, the inbox, and the reply contract in docs/ARCHITECTURE.md."""
 import hashlib
 import hmac
 import threading
@@ -197,13 +197,13 @@ def test_checkout_page_flow_reads_order_over_http(client, fake_stripe):
 def test_transition_never_overwrites_a_payment_intent_attached_meanwhile(client, services, raw_db):
     """A transition computed on an order read without a PI id does not land if another PI was
     attached in the meantime (the caller re-reads and decides again)."""
-    from service.orders import Decision, PaymentFact
+    from service.domain.orders import Decision, PaymentFact
 
     order_id, _ = new_order(client)
     raw_db.orders.update_one({"_id": order_id}, {"$unset": {"payment_intent_id": ""}})
     stale_read = raw_db.orders.find_one({"_id": order_id})
-    services.store.attach_payment_intent(order_id, "pi_attached_meanwhile")
+    services.store.orders.attach_payment_intent(order_id, "pi_attached_meanwhile")
     fact = PaymentFact("evt_x", "succeeded", "pi_other", 2000, "usd", order_id, 1)
-    assert services.store.apply_transition(stale_read, Decision("paid", "test"), fact) is False
+    assert services.store.orders.apply_transition(stale_read, Decision("paid", "test"), fact) is False
     order = raw_db.orders.find_one({"_id": order_id})
     assert order["payment_intent_id"] == "pi_attached_meanwhile" and order["status"] == "pending"

@@ -37,14 +37,15 @@ def parse_args(argv):
 
 def prepare(env):
     """Create indexes and load the demo catalog (idempotent), as the release phase would."""
-    from service import create_app, db, handlers
+    from service import create_app, handlers
+    from service.store import connection
 
     app = create_app(env)
-    with app.app_context():
-        db.ensure_indexes()
-        with open(DEMO_CATALOG, encoding="utf-8") as handle:
-            handlers.import_products(app.extensions["payments"], json.load(handle))
-    db.disconnect()
+    services = handlers.services_of(app)
+    handlers.prepare_database(services)
+    with open(DEMO_CATALOG, encoding="utf-8") as handle:
+        handlers.import_products(services, json.load(handle))
+    connection.disconnect()
 
 
 def real_stripe_problem(env):

@@ -1,31 +1,39 @@
 """Use cases as functions that take their dependencies (``Services``) explicitly.
 
-HTTP (``api``) and the CLI (``cli``) call these; they call ``orders`` to decide,
-``store`` to persist and ``stripe_gateway`` to talk to Stripe.
+HTTP (``service.http``) and the CLI (``service.cli``) call these; they call the domain to
+decide, the store to persist and the gateway to talk to Stripe. One module per use case;
+``views`` holds the JSON shapes the HTTP and CLI layers share.
 """
-from dataclasses import dataclass
 
+from .catalog import import_products, list_products
+from .checkout import get_order, start_checkout
+from .database import is_ready, prepare_database
+from .inbox import list_events, replay_event
+from .operations import money_at_risk, stuck_orders
+from .reconcile import reconcile
+from .refund import refund_order
+from .report import consolidation_report
+from .services import Services, services_of
+from .webhook import apply_fact, ingest_event, process_event, receive_webhook
 
-@dataclass(frozen=True)
-class Services:
-    """Everything a handler may touch, wired once by ``create_app``."""
-
-    settings: object
-    store: object
-    gateway: object
-    signature_alarm: object = None  # alerts.SlidingWindowAlarm for this process, or None
-
-
-from .catalog import import_products  # noqa: E402
-from .checkout import get_order, start_checkout  # noqa: E402
-from .webhook import apply_fact, ingest_event, process_event, receive_webhook  # noqa: E402
-from .inbox import list_events, replay_event  # noqa: E402
-from .reconcile import reconcile  # noqa: E402
-from .report import consolidation_report  # noqa: E402
-from .refund import refund_order  # noqa: E402
-from .operations import stuck_orders  # noqa: E402
-
-__all__ = ["Services", "import_products", "start_checkout", "get_order",
-           "receive_webhook", "ingest_event", "process_event", "apply_fact",
-           "list_events", "replay_event", "reconcile", "consolidation_report",
-           "refund_order", "stuck_orders"]
+__all__ = [
+    "Services",
+    "apply_fact",
+    "consolidation_report",
+    "get_order",
+    "import_products",
+    "ingest_event",
+    "is_ready",
+    "list_events",
+    "list_products",
+    "money_at_risk",
+    "prepare_database",
+    "process_event",
+    "receive_webhook",
+    "reconcile",
+    "refund_order",
+    "replay_event",
+    "start_checkout",
+    "services_of",
+    "stuck_orders",
+]

@@ -1,28 +1,19 @@
-"""Catalog import: the only way prices enter the system."""
-from ..errors import ValidationFailed
-from ..models import Product
+"""The catalog: import (the only way prices enter the system) and the listing the page shows."""
 
-_FIELDS = {"sku", "name", "unit_amount", "currency"}
+from typing import Any
+
+from ..domain.catalog import validate_catalog
+from .services import Services
 
 
-def import_products(services, entries):
-    """Validate every entry, then upsert all by sku. Idempotent; all-or-nothing validation.
+def import_products(services: Services, entries: object) -> int:
+    """Validate every entry, then upsert all by sku; returns the count. Idempotent and
+    all-or-nothing: raises ValidationFailed naming the first bad entry, and nothing is
+    written then; DatabaseUnavailable when the database is gone."""
+    return services.store.catalog.upsert(validate_catalog(entries))
 
-    Raises ValidationFailed naming the first bad entry; nothing is written then.
-    """
-    if not isinstance(entries, list) or not entries:
-        raise ValidationFailed("the catalog must be a non-empty JSON list")
-    products = []
-    for index, entry in enumerate(entries):
-        if not isinstance(entry, dict) or set(entry) != _FIELDS:
-            raise ValidationFailed(f"entry {index} must have exactly the fields {sorted(_FIELDS)}")
-        if isinstance(entry["unit_amount"], bool) or not isinstance(entry["unit_amount"], int):
-            raise ValidationFailed(f"entry {index}: unit_amount must be an integer (minor units)")
-        product = Product(sku=entry["sku"], name=entry["name"], unit_amount=entry["unit_amount"],
-                          currency=str(entry["currency"]).lower())
-        try:
-            product.validate()
-        except Exception as exc:  # mongoengine.ValidationError lists the bad fields
-            raise ValidationFailed(f"entry {index}: {exc}") from None
-        products.append(product)
-    return services.store.upsert_products(products)
+
+def list_products(services: Services) -> list[dict[str, Any]]:
+    """The products the page lists (``{sku, name, unit_amount, currency}``, by name, bounded).
+    Raises DatabaseUnavailable."""
+    return services.store.catalog.list()

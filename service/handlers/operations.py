@@ -4,19 +4,22 @@ Called by the admin API, the CLI and the /metrics collector alike, so each surfa
 the same numbers.
 """
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
-from .. import alerts
+from ..clock import utcnow
+from ..domain.inbox import FAILED
 from ..errors import ServiceError, ValidationFailed
-from ..logs import log
-from ..store import utcnow
+from ..observability import alerts
+from ..observability.logs import log
+from .services import Services
 
 logger = logging.getLogger("service.reconcile")
 
 COUNT_CAP = 100_000  # counts stop here so a scrape stays cheap however large the history
 
 
-def stuck_orders(services, older_than=None, limit=50):
+def stuck_orders(services: Services, older_than: float | None = None, limit: int = 50) -> list[dict[str, Any]]:
     """Open orders past their payment deadline (with ``older_than``: created more than that
     many seconds ago), most overdue first, at most ``limit``. Raises ValidationFailed."""
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
@@ -26,19 +29,19 @@ def stuck_orders(services, older_than=None, limit=50):
     now = utcnow()
     settings = services.settings
     cutoff = now if older_than is None else now - timedelta(seconds=older_than - settings.payment_deadline_seconds)
-    return services.store.find_stuck_orders(cutoff, limit)
+    return services.store.recovery.find_stuck_orders(cutoff, limit)
 
 
-def money_at_risk(services, now=None):
+def money_at_risk(services: Services, now: datetime | None = None) -> dict[str, Any]:
     """A snapshot for /metrics and /admin/summary: inbox rows by state, overdue open orders
     (count and the oldest one's age past its deadline), and the reconciler's record and
     health. Emits ``reconciler_stale`` when the reconciler is stale. Raises DatabaseUnavailable."""
     now = now or utcnow()
     store = services.store
-    overdue, oldest = store.overdue_orders(now, COUNT_CAP)
-    stats = store.reconcile_stats() or {}
+    overdue, oldest = store.operations.overdue_orders(now, COUNT_CAP)
+    stats = store.operations.reconcile_stats() or {}
     return {
-        "inbox": store.count_events_by_state(COUNT_CAP),
+        "inbox": store.inbox.count_by_state(COUNT_CAP),
         "overdue_orders": overdue,
         "oldest_overdue_age_seconds": 0.0 if oldest is None else max(0.0, (now - oldest).total_seconds()),
         "reconciler": {key: stats.get(key, 0) for key in ("runs_ok", "runs_failed", "healed", "failed")},
@@ -46,17 +49,17 @@ def money_at_risk(services, now=None):
     }
 
 
-def record_pass(services, ok, healed, failed, interval):
+def record_pass(services: Services, ok: bool, healed: int, failed: int, interval: float) -> bool:
     """After a reconcile pass: alert on parked inbox events and record the pass (for /metrics
     and ``reconciler_stale``). Returns False, logged, when the database refused."""
     store = services.store
     try:
         # Only the parked rows: counting applied ones would make every pass grow with history.
-        parked = store.count_events_by_state(COUNT_CAP, states=("failed",))["failed"]
+        parked = store.inbox.count_by_state(COUNT_CAP, states=(FAILED,))[FAILED]
         if parked:
             alerts.emit(alerts.FAILED_INBOX_EVENTS, "the inbox holds parked events", count=parked,
                         hint="flask --app wsgi events list --state failed")
-        store.record_reconcile_pass(ok=ok, healed=healed, failed=failed, interval_seconds=interval, now=utcnow())
+        store.operations.record_reconcile_pass(ok=ok, healed=healed, failed=failed, interval_seconds=interval, now=utcnow())
         return True
     except ServiceError as exc:
         log(logger, logging.ERROR, "reconcile pass not recorded", error=exc.message)

@@ -7,40 +7,68 @@ creates it exactly once if it did not; after that the key is no protection, so S
 search by ``metadata.order_id`` is asked first.
 """
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any, Callable, Mapping
 
-from ..logs import log
+from ..observability.logs import log
+from .services import Services
 
 logger = logging.getLogger("service.payments")
 KEY_WINDOW = timedelta(hours=23)
 
 
-def payment_intent_key(order_id):
+def payment_intent_key(order_id: str) -> str:
     """The fixed idempotency key of an order's PaymentIntent creation."""
     return f"order-{order_id}-payment-intent"
 
 
-def find_or_create_payment_intent(services, order, now, *, create=True, pace=lambda: None):
-    """Return the order's PaymentIntent (a dict), creating it only if Stripe has none.
+def find_or_create_payment_intent(
+    services: Services, order: Mapping[str, Any], now: datetime, *, pace: Callable[[], None] = lambda: None
+) -> dict[str, Any]:
+    """Return the order's PaymentIntent, creating it only if Stripe has none.
 
-    ``create=False`` only looks (returns None when there is none). ``pace`` is called before
-    each Stripe request (the reconciler's rate limit). A PI from a key replay is the
-    snapshot from its creation, not its current state. Raises PaymentProvider{Unavailable,Error}.
+    ``pace`` is called before each Stripe request (the reconciler's rate limit). A PI from a
+    key replay is the snapshot from its creation, not its current state. Idempotent: Stripe
+    holds at most one PI per order. Raises PaymentProvider{Unavailable,Error}.
     """
     gateway, order_id = services.gateway, order["_id"]
-    if create and now - order["created_at"] < KEY_WINDOW:
+    if now - order["created_at"] < KEY_WINDOW:
         pace()
-        return gateway.create_payment_intent(order_id=order_id, amount=order["amount"], currency=order["currency"],
-                                             idempotency_key=payment_intent_key(order_id))
+        return gateway.create_payment_intent(
+            order_id=order_id,
+            amount=order["amount"],
+            currency=order["currency"],
+            idempotency_key=payment_intent_key(order_id),
+        )
+    found = find_payment_intent(services, order, pace=pace)
+    if found is not None:
+        return found
     pace()
-    found = gateway.search_payment_intents(order_id)
-    if found:
-        if len(found) > 1:
-            log(logger, logging.ERROR, "several PaymentIntents for one order", order_id=order_id,
-                payment_intents=[pi["id"] for pi in found], alert="duplicate_payment_intents")
-        return next((pi for pi in found if pi["status"] == "succeeded"), found[0])
-    if not create:
+    return gateway.create_payment_intent(
+        order_id=order_id,
+        amount=order["amount"],
+        currency=order["currency"],
+        idempotency_key=payment_intent_key(order_id) + "-late",
+    )
+
+
+def find_payment_intent(
+    services: Services, order: Mapping[str, Any], *, pace: Callable[[], None] = lambda: None
+) -> dict[str, Any] | None:
+    """The order's PaymentIntent found by Stripe's search on ``metadata.order_id`` (a
+    succeeded one first), or None. Never creates. Raises PaymentProvider{Unavailable,Error}."""
+    order_id = order["_id"]
+    pace()
+    found = services.gateway.search_payment_intents(order_id)
+    if not found:
         return None
-    pace()
-    return gateway.create_payment_intent(order_id=order_id, amount=order["amount"], currency=order["currency"],
-                                         idempotency_key=payment_intent_key(order_id) + "-late")
+    if len(found) > 1:
+        log(
+            logger,
+            logging.ERROR,
+            "several PaymentIntents for one order",
+            order_id=order_id,
+            payment_intents=[pi["id"] for pi in found],
+            alert="duplicate_payment_intents",
+        )
+    return next((pi for pi in found if pi["status"] == "succeeded"), found[0])

@@ -10,18 +10,20 @@ lease):
 3. Stripe's Events API is swept since a checkpoint for events that never arrived.
 """
 import logging
-import time
 import uuid
-from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any, Mapping
 
-from .. import alerts
+from ..clock import utcnow
+from ..domain.orders import CANCELED, SUCCEEDED, PaymentFact, fact_from_payment_intent
 from ..errors import PaymentProviderError, ServiceError
-from ..logs import log
-from ..orders import CANCELED, PaymentFact, fact_from_payment_intent
-from ..store import utcnow
+from ..observability import alerts
+from ..observability.logs import log
 from .operations import record_pass
-from .payment_intents import find_or_create_payment_intent
+from .payment_intents import find_or_create_payment_intent, find_payment_intent
+from .ratelimit import RateLimiter
+from .services import Services
+from .summary import Summary
 from .sweep import replay_inbox, sweep_events
 from .webhook import apply_fact
 
@@ -29,43 +31,9 @@ logger = logging.getLogger("service.reconcile")
 CANCELABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
 
 
-@dataclass
-class Summary:
-    """Counts for one pass; ``ok`` is False when anything failed."""
-
-    checked: int = 0
-    healed: int = 0
-    still_pending: int = 0
-    failed: int = 0
-    events_replayed: int = 0
-    events_recovered: int = 0
-    sweep: str = "not run"
-
-    @property
-    def ok(self):
-        return self.failed == 0
-
-    def line(self):
-        return (f"checked {self.checked}, healed {self.healed}, still pending {self.still_pending}, "
-                f"failed {self.failed}; inbox replayed {self.events_replayed}; "
-                f"sweep {self.sweep}, recovered {self.events_recovered} events")
-
-
-class RateLimiter:
-    """Spaces calls at least 1/rate seconds apart (Stripe allows 100 reads/s live)."""
-
-    def __init__(self, per_second):
-        self.interval = 1.0 / per_second if per_second > 0 else 0.0
-        self.next_at = 0.0
-
-    def wait(self):
-        now = time.monotonic()
-        if now < self.next_at:
-            time.sleep(self.next_at - now)
-        self.next_at = max(now, self.next_at) + self.interval
-
-
-def reconcile(services, *, older_than=None, owner=None, interval=None):
+def reconcile(
+    services: Services, *, older_than: float | None = None, owner: str | None = None, interval: float | None = None
+) -> Summary:
     """Run one reconciliation pass and return its Summary. Never raises for per-item
     failures (they are counted and logged); raises DatabaseUnavailable only if the
     database is gone before the pass can start. A completed pass is recorded (with the
@@ -74,7 +42,7 @@ def reconcile(services, *, older_than=None, owner=None, interval=None):
     summary, limiter = Summary(), RateLimiter(services.settings.stripe_read_rate)
     settings = services.settings
     interval = interval or settings.reconcile_interval_seconds
-    previous = services.store.reconcile_stats()
+    previous = services.store.operations.reconcile_stats()
     if previous is not None:  # a gap before this pass is worth an alert even though it is over
         alerts.reconciler_health(previous, interval, now)
     cutoff = now if older_than is None else now - timedelta(seconds=older_than - settings.payment_deadline_seconds)
@@ -88,10 +56,10 @@ def reconcile(services, *, older_than=None, owner=None, interval=None):
     return summary
 
 
-def _heal_orders(services, summary, limiter, cutoff, now):
+def _heal_orders(services: Services, summary: Summary, limiter: RateLimiter, cutoff: datetime, now: datetime) -> None:
     after = None
     while True:
-        batch = services.store.find_stuck_orders(cutoff, services.settings.reconcile_batch, after)
+        batch = services.store.recovery.find_stuck_orders(cutoff, services.settings.reconcile_batch, after)
         for order in batch:
             summary.checked += 1
             try:
@@ -107,7 +75,7 @@ def _heal_orders(services, summary, limiter, cutoff, now):
         after = (batch[-1]["expected_by"], batch[-1]["_id"])
 
 
-def heal_order(services, order, limiter, now):
+def heal_order(services: Services, order: Mapping[str, Any], limiter: RateLimiter, now: datetime) -> bool:
     """Bring one overdue order in line with Stripe. Returns True when its status changed."""
     gateway, order_id = services.gateway, order["_id"]
     abandoned = order["created_at"] + timedelta(seconds=services.settings.checkout_expiry_seconds) <= now
@@ -115,11 +83,13 @@ def heal_order(services, order, limiter, now):
         limiter.wait()
         pi = gateway.retrieve_payment_intent(order["payment_intent_id"], order_id=order_id)
     else:
-        pi = find_or_create_payment_intent(services, order, now, create=not abandoned, pace=limiter.wait)
-        if pi is None:
+        found = (find_payment_intent(services, order, pace=limiter.wait) if abandoned
+                 else find_or_create_payment_intent(services, order, now, pace=limiter.wait))
+        if found is None:
             return _apply(services, PaymentFact(f"reconcile:{order_id}:expired", CANCELED, None, 0,
                                                 order["currency"], order_id, int(now.timestamp())))
-        services.store.attach_payment_intent(order_id, pi["id"])
+        pi = found
+        services.store.orders.attach_payment_intent(order_id, pi["id"])
         # A key replay returns the PI as it was created, not as it is now.
         limiter.wait()
         pi = gateway.retrieve_payment_intent(pi["id"], order_id=order_id)
@@ -132,12 +102,12 @@ def heal_order(services, order, limiter, now):
             limiter.wait()
             pi = gateway.retrieve_payment_intent(pi["id"], order_id=order_id)
     fact = fact_from_payment_intent(pi, now.timestamp())
-    if fact is not None and fact.trigger == "succeeded" and order["expected_by"] <= now:
+    if fact is not None and fact.trigger == SUCCEEDED and order["expected_by"] <= now:
         alerts.emit(alerts.PAID_AT_STRIPE_NOT_HERE, "paid at Stripe but not here past the deadline",
                     order_id=order_id, payment_intent_id=pi["id"], order_status=order["status"],
                     overdue_s=round((now - order["expected_by"]).total_seconds(), 1))
     return fact is not None and _apply(services, fact)
 
 
-def _apply(services, fact):
+def _apply(services: Services, fact: PaymentFact) -> bool:
     return apply_fact(services, fact).changed

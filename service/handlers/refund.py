@@ -14,21 +14,26 @@ The order's ``refund`` annotation itself is set by the ``charge.refunded`` webho
 """
 import logging
 import re
+from typing import Any
 
+from ..domain.orders import SETTLED_STATUSES
 from ..errors import NotFound, ValidationFailed
-from ..logs import log
-from ..orders import NEEDS_REVIEW, PAID
+from ..gateway import StripeGateway
+from ..observability.logs import log
+from .services import Services
 
 logger = logging.getLogger("service.refund")
 _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 
 
-def refund_key(order_id, nth, amount):
+def refund_key(order_id: str, nth: int, amount: int | None) -> str:
     """The idempotency key of the ``nth`` refund we initiate on an order."""
     return f"order-{order_id}-refund-{nth}-{'rest' if amount is None else amount}"
 
 
-def find_refund(gateway, payment_intent_id, key, order_id=None):
+def find_refund(
+    gateway: StripeGateway, payment_intent_id: str, key: str, order_id: str | None = None
+) -> dict[str, Any] | None:
     """The PaymentIntent's refund at Stripe whose ``metadata.refund_key`` is ``key``, or None."""
     starting_after = None
     while True:
@@ -41,7 +46,9 @@ def find_refund(gateway, payment_intent_id, key, order_id=None):
         starting_after = page["data"][-1]["id"]
 
 
-def refund_order(services, order_id, amount=None, key=None):
+def refund_order(
+    services: Services, order_id: str, amount: int | None = None, key: str | None = None
+) -> dict[str, Any]:
     """Refund ``amount`` minor units (None: all that is left) of a paid order, once per key.
 
     Returns {order_id, refund_id, amount, currency, status, idempotency_key}. Raises NotFound,
@@ -49,10 +56,10 @@ def refund_order(services, order_id, amount=None, key=None):
     PaymentProviderUnavailable, DatabaseUnavailable; after any of the last two a rerun of
     the same command is safe at any time (the refund already made is found at Stripe).
     """
-    order = services.store.get_order(order_id)
+    order = services.store.orders.get(order_id)
     if order is None:
         raise NotFound(f"no order {order_id}", code="order_not_found")
-    if order["status"] not in (PAID, NEEDS_REVIEW) or not order.get("payment_intent_id"):
+    if order["status"] not in SETTLED_STATUSES or not order.get("payment_intent_id"):
         raise ValidationFailed(f"order {order_id} is {order['status']}: only money taken can be refunded",
                                code="order_not_paid")
     if amount is not None and (isinstance(amount, bool) or not isinstance(amount, int)
@@ -67,7 +74,7 @@ def refund_order(services, order_id, amount=None, key=None):
     elif amount is not None and refund["amount"] != amount:
         raise ValidationFailed(f"key {key} was already used for refund {refund['id']} of "
                                f"{refund['amount']}, not {amount}", code="key_reused")
-    services.store.record_refund(order_id, {"id": refund["id"], "amount": refund["amount"],
+    services.store.orders.record_refund(order_id, {"id": refund["id"], "amount": refund["amount"],
                                             "status": refund.get("status"), "key": key})
     log(logger, logging.INFO, "refund requested", order_id=order_id, refund_id=refund["id"],
         amount=refund["amount"], refund_status=refund.get("status"), idempotency_key=key,

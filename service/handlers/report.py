@@ -4,22 +4,30 @@ Read-only. For a window [since, until) it lists Stripe's PaymentIntents created 
 window and our paid/needs-review orders created in it, and names every money flow that
 does not match. ``ok`` is False when anything is unmatched.
 """
-from ..orders import PAID
-from .reconcile import RateLimiter
+from datetime import datetime
+from typing import Any, Iterator, Mapping
+
+from ..domain.orders import PAID
+from .ratelimit import RateLimiter
+from .services import Services
+
+Doc = dict[str, Any]
 
 
-def consolidation_report(services, since, until):
+def consolidation_report(services: Services, since: datetime, until: datetime) -> dict[str, Any]:
     """Return a dict: window, counts, ``mismatches`` (kind, ids, detail) and ``ok``.
 
     Raises PaymentProviderUnavailable/Error or DatabaseUnavailable if a source is unreadable
     (a partial report would look like missing money)."""
     limiter = RateLimiter(services.settings.stripe_read_rate)
     succeeded = [pi for pi in _payment_intents(services, limiter, since, until) if pi["status"] == "succeeded"]
-    orders = services.store.orders_for_payments(
+    orders = services.store.orders.for_payments(
         {(pi.get("metadata") or {}).get("order_id") for pi in succeeded} - {None}, {pi["id"] for pi in succeeded})
     by_id = {order["_id"]: order for order in orders}
     by_pi = {order.get("payment_intent_id"): order for order in orders if order.get("payment_intent_id")}
-    mismatches, matched, pairs = [], set(), 0
+    mismatches: list[Doc] = []
+    matched: set[str] = set()
+    pairs = 0
     for pi in succeeded:
         order = by_id.get((pi.get("metadata") or {}).get("order_id")) or by_pi.get(pi["id"])
         problem = _compare(order, pi)
@@ -29,7 +37,7 @@ def consolidation_report(services, since, until):
             pairs += 1
         if order is not None:
             matched.add(order["_id"])
-    settled = services.store.settled_orders_between(since, until)
+    settled = services.store.orders.settled_between(since, until)
     for order in settled:
         if order["_id"] in matched:
             continue
@@ -51,7 +59,7 @@ def consolidation_report(services, since, until):
             "mismatches": mismatches, "ok": not mismatches}
 
 
-def _payment_intents(services, limiter, since, until):
+def _payment_intents(services: Services, limiter: RateLimiter, since: datetime, until: datetime) -> Iterator[Doc]:
     cursor = None
     while True:
         limiter.wait()
@@ -63,7 +71,7 @@ def _payment_intents(services, limiter, since, until):
         cursor = page["data"][-1]["id"]
 
 
-def _compare(order, pi):
+def _compare(order: Mapping[str, Any] | None, pi: Mapping[str, Any]) -> Doc | None:
     if order is None:
         return _row("payment_without_order", None, pi, "no order for this succeeded PaymentIntent")
     if order["status"] != PAID:
@@ -74,6 +82,6 @@ def _compare(order, pi):
     return None
 
 
-def _row(kind, order, pi, detail):
+def _row(kind: str, order: Mapping[str, Any] | None, pi: Mapping[str, Any] | None, detail: str) -> Doc:
     return {"kind": kind, "order_id": order and order["_id"], "payment_intent_id": pi and pi["id"],
             "detail": detail}

@@ -9,7 +9,7 @@ class Outcome:
     event_id: str
     state: str
     detail: str
-    order_id: str = None
+    order_id: str | None = None
     duplicate: bool = False
 
 
@@ -19,5 +19,5 @@ class Applied:
 
     state: str
     detail: str
-    order_id: str = None
+    order_id: str | None = None
     changed: bool = False

@@ -2,12 +2,16 @@
 API for deliveries that never arrived. Both feed the webhook's own intake/apply path."""
 import json
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
-from ..annotations import NOTE_EVENTS
+from ..domain.annotations import NOTE_EVENTS
+from ..domain.orders import EVENT_TRIGGERS
 from ..errors import EventProcessingFailed, ServiceError
-from ..logs import log
-from ..orders import EVENT_TRIGGERS
+from ..observability.logs import log
+from .ratelimit import RateLimiter
+from .services import Services
+from .summary import Summary
 from .webhook import ingest_event, process_event
 
 logger = logging.getLogger("service.reconcile")
@@ -15,10 +19,10 @@ SWEEP = "events-sweep"
 SWEPT_TYPES = sorted(set(EVENT_TRIGGERS) | set(NOTE_EVENTS))  # Stripe allows at most 20 types
 
 
-def replay_inbox(services, summary, now):
+def replay_inbox(services: Services, summary: Summary, now: datetime) -> None:
     """Re-apply inbox rows stored but not applied (oldest first, one batch); counts into summary."""
     settings = services.settings
-    rows = services.store.find_unapplied_events(now - timedelta(seconds=settings.reconcile_grace_seconds),
+    rows = services.store.recovery.find_unapplied_events(now - timedelta(seconds=settings.reconcile_grace_seconds),
                                                 settings.reconcile_max_attempts, settings.reconcile_batch)
     for row in rows:
         try:
@@ -29,17 +33,18 @@ def replay_inbox(services, summary, now):
             log(logger, logging.ERROR, "inbox replay failed", event_id=row["_id"], error=exc.message)
 
 
-def sweep_events(services, summary, limiter, now, owner):
+def sweep_events(services: Services, summary: Summary, limiter: RateLimiter, now: datetime, owner: str) -> None:
     """Feed events Stripe lists since the checkpoint but our inbox lacks through the normal
     intake path. Holds a lease so one reconciler sweeps at a time; the checkpoint advances
     only after every listed event is stored."""
-    store = services.store
-    if not store.acquire_lease(SWEEP, owner, now, now + timedelta(minutes=10)):
+    store, recovery = services.store, services.store.recovery
+    if not recovery.acquire_lease(SWEEP, owner, now, now + timedelta(minutes=10)):
         summary.sweep = "skipped (another reconciler holds the lease)"
         return
     try:
-        start = store.get_checkpoint(SWEEP) or int(now.timestamp()) - services.settings.sweep_lookback_seconds
-        events, cursor = [], None
+        start = recovery.get_checkpoint(SWEEP) or int(now.timestamp()) - services.settings.sweep_lookback_seconds
+        events: list[dict[str, Any]] = []
+        cursor = None
         while True:
             limiter.wait()
             page = services.gateway.list_events_page(types=SWEPT_TYPES, created_gte=start,
@@ -48,7 +53,7 @@ def sweep_events(services, summary, limiter, now, owner):
             if not page["has_more"] or not page["data"]:
                 break
             cursor = page["data"][-1]["id"]
-        known = store.existing_event_ids([event["id"] for event in events]) if events else set()
+        known = store.inbox.existing_ids([event["id"] for event in events]) if events else set()
         for event in sorted(events, key=lambda e: e["created"]):
             if event["id"] not in known:
                 try:
@@ -58,11 +63,11 @@ def sweep_events(services, summary, limiter, now, owner):
                 summary.events_recovered += 1
                 log(logger, logging.WARNING, "recovered undelivered event", event_id=event["id"],
                     event_type=event["type"])
-        store.set_checkpoint(SWEEP, max([start] + [event["created"] for event in events]), now)
+        recovery.set_checkpoint(SWEEP, max([start] + [event["created"] for event in events]), now)
         summary.sweep = "done"
     except ServiceError as exc:  # the checkpoint stays where it was: the next pass retries
         summary.failed += 1
         summary.sweep = "failed"
         log(logger, logging.ERROR, "event sweep failed", error=exc.message)
     finally:
-        store.release_lease(SWEEP, owner)
+        recovery.release_lease(SWEEP, owner)

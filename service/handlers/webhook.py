@@ -1,36 +1,40 @@
 """Webhook intake and the one apply path shared by webhooks, replays and the reconciler.
 
-Reply contract (DESIGN.md): bad signature/body -> WebhookRejected (400), nothing stored;
+Reply contract (docs/ARCHITECTURE.md): bad signature/body -> WebhookRejected (400), nothing stored;
 new or duplicate event -> stored once, applied at most once per order; database down ->
 DatabaseUnavailable (503) with the row left ``received`` for redelivery; a permanent
 error -> recorded on the row and EventProcessingFailed (500) until the row is parked as
 ``failed`` after ``webhook_max_attempts``, then a 200 so Stripe stops.
 """
 import logging
+from typing import Any, Mapping
 
-from .. import metrics
-from ..annotations import event_refs, note_from_event
+from ..clock import utcnow
+from ..domain.annotations import event_refs, note_from_event
+from ..domain.inbox import APPLIED, FAILED, IGNORED, RECEIVED
+from ..domain.orders import FINAL, NEEDS_REVIEW, OrderView, PaymentFact, decide, fact_from_event
 from ..errors import DatabaseUnavailable, EventProcessingFailed, ServiceError, WebhookRejected
-from ..logs import log
-from ..models import StripeEvent
-from ..orders import FINAL, OrderView, decide, fact_from_event
-from ..store import utcnow
+from ..observability import metrics
+from ..observability.logs import log
 from .annotate import apply_note
 from .results import Applied, Outcome
+from .services import Services
 
 __all__ = ["Applied", "Outcome", "receive_webhook", "ingest_event", "process_event", "apply_event", "apply_fact"]
 logger = logging.getLogger("service.webhook")
 _RACE_ROUNDS = 5
 
 
-def receive_webhook(services, payload, signature_header):
+def receive_webhook(services: Services, payload: bytes, signature_header: str | None) -> Outcome:
     """Verify, store and apply one delivery. Returns an Outcome (answer 200).
 
     Idempotent: a duplicate of a finished event has no second effect; a duplicate of a
-    stored-but-unapplied event is applied now. Raises WebhookRejected, DatabaseUnavailable,
-    EventProcessingFailed.
+    stored-but-unapplied event is applied now. Every database call of the delivery shares one
+    deadline (``webhook_deadline_seconds``), so a slow database answers 503 well inside
+    Stripe's 10 s. Raises WebhookRejected, DatabaseUnavailable, EventProcessingFailed.
     """
-    with metrics.observe_delivery(services.signature_alarm) as delivery:
+    deadline = services.store.deadline(services.settings.webhook_deadline_seconds)
+    with metrics.observe_delivery(services.signature_alarm) as delivery, deadline:
         event = services.gateway.verify_webhook(payload, signature_header)
         _check_shape(event)
         delivery.event_type = event["type"]
@@ -44,23 +48,30 @@ def receive_webhook(services, payload, signature_header):
         return outcome
 
 
-def ingest_event(services, event, payload_text):
+def ingest_event(services: Services, event: Mapping[str, Any], payload_text: str) -> Outcome:
     """Store ``event`` in the inbox unless it is there, then apply it unless it is finished.
 
     The one intake path for webhooks and for events recovered from Stripe's Events API.
     """
     payment_intent_id, order_id = event_refs(event)
-    row = StripeEvent(
-        event_id=event["id"], type=event["type"], state="received", attempts=0, payload=payload_text,
-        created=event["created"], payment_intent_id=payment_intent_id, order_id=order_id, received_at=utcnow())
-    row.validate()
-    existing = services.store.insert_or_get_event(row)
-    if existing is not None and existing["state"] != "received":
+    row = {
+        "_id": event["id"],
+        "type": event["type"],
+        "state": RECEIVED,
+        "attempts": 0,
+        "payload": payload_text,
+        "created": event["created"],
+        "payment_intent_id": payment_intent_id,
+        "order_id": order_id,
+        "received_at": utcnow(),
+    }
+    existing = services.store.inbox.insert_or_get(row)
+    if existing is not None and existing["state"] != RECEIVED:
         return Outcome(event["id"], existing["state"], "duplicate delivery", existing.get("order_id"), True)
     return process_event(services, event)
 
 
-def _check_shape(event):
+def _check_shape(event: Any) -> None:
     data = event.get("data") if isinstance(event, dict) else None
     if not (isinstance(event, dict) and isinstance(event.get("id"), str) and event["id"].startswith("evt_")
             and 4 < len(event["id"]) <= 255 and isinstance(event.get("type"), str) and event["type"]
@@ -68,14 +79,14 @@ def _check_shape(event):
             and isinstance(data, dict) and isinstance(data.get("object"), dict)):
         raise WebhookRejected("the body is not a Stripe event", code="malformed_event")
     try:
-        refs = event_refs(event)
+        refs: tuple[Any, ...] = event_refs(event)
     except AttributeError:  # e.g. metadata that is not an object
         refs = (0,)
     if not all(_storable(value) for value in (event["id"], event["type"], *refs)):
         raise WebhookRejected("the event's identifiers are malformed", code="malformed_event")
 
 
-def _storable(value):
+def _storable(value: object) -> bool:
     """None, or a string the inbox can hold (JSON's "\\ud800" decodes to a lone surrogate,
     which has no UTF-8 form)."""
     if value is None:
@@ -89,69 +100,75 @@ def _storable(value):
     return True
 
 
-def process_event(services, event):
+def process_event(services: Services, event: Mapping[str, Any]) -> Outcome:
     """Apply a stored event and finish its inbox row. Used by webhooks and replays.
 
     Raises DatabaseUnavailable (row stays ``received``) or EventProcessingFailed; returns
     an Outcome with state ``failed`` once the row is parked.
     """
-    store = services.store
+    inbox = services.store.inbox
     try:
         applied = apply_event(services, event)
     except DatabaseUnavailable:
         raise
     except Exception as exc:  # a bug or a permanent error: keep it on the row, not just in the log
         error = f"{type(exc).__name__}: {exc}"
-        row = store.fail_event(event["id"], error, services.settings.webhook_max_attempts)
-        parked = row is not None and row["state"] == "failed"
+        row = inbox.fail(event["id"], error, services.settings.webhook_max_attempts)
+        parked = row is not None and row["state"] == FAILED
         log(logger, logging.ERROR, "event apply failed", event_id=event["id"], event_type=event["type"],
             error=error, attempts=row and row["attempts"], parked=parked, exc_info=True,
             alert="failed_inbox_events" if parked else None)
         if parked:
-            return Outcome(event["id"], "failed", error)
+            return Outcome(event["id"], FAILED, error)
         raise EventProcessingFailed("the event could not be applied; it will be retried") from exc
-    store.finish_event(event["id"], applied.state, applied.detail, applied.order_id)
+    inbox.finish(event["id"], applied.state, applied.detail, applied.order_id)
     return Outcome(event["id"], applied.state, applied.detail, applied.order_id)
 
 
-def apply_event(services, event):
+def apply_event(services: Services, event: Mapping[str, Any]) -> Applied:
     """Apply one event's payment fact, or its refund/dispute annotation. Returns an Applied."""
     fact = fact_from_event(event)
     note = None if fact else note_from_event(event)
     if fact is None and note is None:
-        return Applied("ignored", f"event type {event['type']} is not handled")
+        return Applied(IGNORED, f"event type {event['type']} is not handled")
     if bool(event.get("livemode")) != services.settings.livemode:
-        return Applied("ignored", "event is from the other Stripe mode")
-    return apply_fact(services, fact) if fact else apply_note(services, note)
+        return Applied(IGNORED, "event is from the other Stripe mode")
+    if fact is not None:
+        return apply_fact(services, fact)
+    assert note is not None
+    return apply_note(services, note)
 
 
-def apply_fact(services, fact):
+def apply_fact(services: Services, fact: PaymentFact) -> Applied:
     """The one apply path: decide with the state machine, persist with one conditional update.
 
     Safe under concurrency: a lost race re-reads the order and decides again. Returns
     an Applied; raises DatabaseUnavailable, EventProcessingFailed.
     """
-    store = services.store
-    order = store.find_order_for_payment(fact.metadata_order_id, fact.payment_intent_id)
+    orders = services.store.orders
+    order = orders.find_for_payment(fact.metadata_order_id, fact.payment_intent_id)
     if order is None:
-        return Applied("ignored", "no order for this PaymentIntent")
+        return Applied(IGNORED, "no order for this PaymentIntent")
+    view = _view(order)
     for _ in range(_RACE_ROUNDS):
         view = _view(order)
         decision = decide(view, fact)
         if not decision.changes:
             if fact.occurred_at > view.last_event_at and view.status not in FINAL:
-                store.advance_clock(view.order_id, fact.occurred_at)
-            return Applied("applied", "no-op: " + decision.reason, view.order_id)
-        if store.apply_transition(order, decision, fact):
+                orders.advance_clock(view.order_id, fact.occurred_at)
+            return Applied(APPLIED, "no-op: " + decision.reason, view.order_id)
+        if orders.apply_transition(order, decision, fact):
             log(logger, logging.INFO, "order transition", order_id=view.order_id, source=fact.source_id,
                 from_status=view.status, to_status=decision.to_status, reason=decision.reason,
-                alert="payment_needs_review" if decision.to_status == "needs_review" else None)
-            return Applied("applied", decision.reason, view.order_id, changed=True)
-        order = store.get_order(view.order_id)
+                alert="payment_needs_review" if decision.to_status == NEEDS_REVIEW else None)
+            return Applied(APPLIED, decision.reason, view.order_id, changed=True)
+        order = orders.get(view.order_id)
+        if order is None:
+            break
     raise EventProcessingFailed(f"order {view.order_id} kept changing while applying {fact.source_id}")
 
 
-def _view(order):
+def _view(order: Mapping[str, Any]) -> OrderView:
     return OrderView(
         order_id=order["_id"], status=order["status"], amount=order["amount"],
         currency=order["currency"], payment_intent_id=order.get("payment_intent_id"),

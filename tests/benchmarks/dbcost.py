@@ -13,7 +13,7 @@ import uuid
 
 from pymongo.errors import DuplicateKeyError
 
-from service.models import StripeEvent
+from service.store.documents import StripeEvent
 from tests.benchmarks import workload
 
 CALLS = 10

@@ -110,7 +110,7 @@ def restore(database, stuck_docs):
 def explain_queries(database, batch):
     """What ``explain`` (executionStats) says the store's reconcile reads examine: the
     stuck-order range per open status and the two unapplied-inbox ranges, summed."""
-    from service import store_recovery as queries
+    from service.store import recovery as queries
 
     now = workload.utcnow()
     plans = {

@@ -7,7 +7,9 @@ import sys
 
 import pymongo
 
-from service import create_app, db, handlers, logs
+from service import create_app, handlers
+from service.observability import logs
+from service.store import connection as db
 from service.devtools.fake_stripe import FakeStripe
 from service.devtools.secantus import SecantusServer
 from tests.helpers import API_KEY, CATALOG, WEBHOOK_SECRET

@@ -16,7 +16,7 @@ a plain pymongo client. ``violations`` returns readable strings (empty when all 
 """
 from collections import Counter
 
-from service.orders import EVENT_TRIGGERS
+from service.domain.orders import EVENT_TRIGGERS
 
 ABSORBING = ("paid", "needs_review")
 

@@ -1,0 +1,87 @@
+"""``reconcile``: one healing pass, a loop until SIGTERM (the Procfile's worker), or the
+consolidation report. Exit status 0 = all good, 1 = something failed or is unmatched (the
+output names it), 2 = bad usage (click's own)."""
+import json
+import logging
+import signal
+import sys
+import threading
+from datetime import datetime, timedelta, timezone
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from .. import handlers
+from ..clock import utcnow
+from ..errors import ServiceError
+from ..observability.logs import log
+
+logger = logging.getLogger("service.reconcile")
+
+
+@click.command("reconcile")
+@click.option("--older-than", type=float, help="Check open orders older than SECONDS instead of past their deadline.")
+@click.option("--loop", is_flag=True, help="Keep running a pass every --interval seconds until SIGTERM.")
+@click.option("--interval", type=float, help="Seconds between passes with --loop (default RECONCILE_INTERVAL_SECONDS).")
+@click.option("--report", is_flag=True, help="Print the consolidation report instead of healing.")
+@click.option("--since", type=click.DateTime(), help="Report window start (UTC); default --hours ago.")
+@click.option("--hours", type=float, default=24.0, show_default=True, help="Report window length.")
+@click.option("--json", "as_json", is_flag=True, help="Report as one JSON document on stdout (logs go to stderr).")
+@with_appcontext
+def reconcile_cmd(
+    older_than: float | None,
+    loop: bool,
+    interval: float | None,
+    report: bool,
+    since: datetime | None,
+    hours: float,
+    as_json: bool,
+) -> None:
+    """Heal stuck orders, replay unapplied events, sweep Stripe's Events API."""
+    services = handlers.services_of(current_app)
+    if report:
+        sys.exit(_report(services, since, hours, as_json))
+    if not loop:
+        sys.exit(_one_pass(services, older_than))
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    every = interval or services.settings.reconcile_interval_seconds
+    while not stop.is_set():
+        _one_pass(services, older_than, every)
+        stop.wait(every)
+    click.echo("reconciler stopped")
+
+
+def _one_pass(services: handlers.Services, older_than: float | None, interval: float | None = None) -> int:
+    try:
+        summary = handlers.reconcile(services, older_than=older_than, interval=interval)
+    except Exception as exc:  # keep the worker loop alive; the log has the traceback
+        message = exc.message if isinstance(exc, ServiceError) else f"{type(exc).__name__}: {exc}"
+        log(logger, logging.ERROR, "reconcile pass failed", error=message,
+            exc_info=not isinstance(exc, ServiceError))
+        click.echo(f"reconcile failed: {message}", err=True)
+        return 1
+    click.echo(summary.line())
+    return 0 if summary.ok else 1
+
+
+def _report(services: handlers.Services, since: datetime | None, hours: float, as_json: bool) -> int:
+    until = utcnow()
+    since = since.replace(tzinfo=timezone.utc) if since else until - timedelta(hours=hours)
+    try:
+        result = handlers.consolidation_report(services, since, until)
+    except ServiceError as exc:
+        click.echo(f"report failed: {exc.message}", err=True)
+        return 1
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+    else:
+        click.echo(f"window {result['since']} .. {result['until']}: {result['succeeded_payment_intents']} "
+                   f"succeeded PaymentIntents, {result['paid_orders']} paid orders, {result['matched']} matched, "
+                   f"{len(result['mismatches'])} mismatches")
+        for row in result["mismatches"]:
+            click.echo(f"MISMATCH {row['kind']} order={row['order_id'] or '-'} "
+                       f"payment_intent={row['payment_intent_id'] or '-'}: {row['detail']}")
+    return 0 if result["ok"] else 1

@@ -1,0 +1,140 @@
+"""Money that moves after the payment: refunds and disputes annotate an order.
+
+Pure: no Flask, mongoengine or stripe imports. Annotations live beside the payment status
+(``order.refund``, ``order.dispute``) and never change it, so a refund or dispute can
+never undo the payment record.
+
+Order independence comes from monotone values, not from delivery order:
+- refunds come only from ``charge.refunded`` (its Charge carries the *cumulative*
+  ``amount_refunded``); the order keeps the largest amount seen, so duplicates and
+  reordered deliveries end at the same total. ``refund.*`` events are not subscribed:
+  the same refund would arrive twice, once per family.
+- a dispute's state has a rank (open < closed); the order keeps the highest rank seen, so
+  ``charge.dispute.closed`` before ``charge.dispute.created`` still ends closed.
+- neither depends on the payment status: a refund delivered before
+  ``payment_intent.succeeded`` is recorded at once, and the order reads ``paid`` with its
+  refund as soon as the success lands (or the reconciler heals it).
+"""
+from dataclasses import dataclass
+from typing import Any, Final, Mapping
+
+REFUNDED: Final = "refunded"
+PARTIALLY_REFUNDED: Final = "partially_refunded"
+DISPUTED: Final = "disputed"
+REFUND_EVENT: Final = "charge.refunded"
+DISPUTE_CREATED: Final = "charge.dispute.created"
+DISPUTE_CLOSED: Final = "charge.dispute.closed"
+NOTE_EVENTS: Final = (REFUND_EVENT, DISPUTE_CREATED, DISPUTE_CLOSED)
+# Dispute.status values that end a dispute; every other status is open.
+CLOSED_DISPUTE_STATUSES: Final = ("won", "lost", "warning_closed")
+OPEN_RANK: Final = 1
+CLOSED_RANK: Final = 2
+
+
+def on_other_payment_intent(order_payment_intent_id: str | None, fact: "RefundFact | DisputeFact") -> bool:
+    """True when ``fact`` concerns a PaymentIntent other than the order's own: a refund or
+    dispute of a duplicate charge must not be recorded as the order's."""
+    return bool(fact.payment_intent_id and order_payment_intent_id
+                and fact.payment_intent_id != order_payment_intent_id)
+
+
+@dataclass(frozen=True)
+class RefundFact:
+    """What a ``charge.refunded`` event says: the charge's cumulative refunded amount."""
+
+    source_id: str
+    payment_intent_id: str | None
+    metadata_order_id: str | None
+    charge_id: str | None
+    amount_refunded: int
+    amount_captured: int
+    currency: str
+    occurred_at: int
+
+
+@dataclass(frozen=True)
+class DisputeFact:
+    """What a ``charge.dispute.*`` event says about one dispute."""
+
+    source_id: str
+    payment_intent_id: str | None
+    metadata_order_id: str | None
+    dispute_id: str | None
+    charge_id: str | None
+    status: str
+    amount: int
+    currency: str
+    reason: str | None
+    occurred_at: int
+
+    @property
+    def rank(self) -> int:
+        return CLOSED_RANK if self.status in CLOSED_DISPUTE_STATUSES else OPEN_RANK
+
+
+def note_from_event(event: Mapping[str, Any]) -> RefundFact | DisputeFact | None:
+    """The RefundFact or DisputeFact an event carries, or None for any other type."""
+    obj, kind = event["data"]["object"], event.get("type")
+    created = int(event.get("created") or 0)
+    if kind == REFUND_EVENT:
+        return RefundFact(
+            source_id=event["id"], payment_intent_id=_id(obj.get("payment_intent")),
+            metadata_order_id=(obj.get("metadata") or {}).get("order_id"), charge_id=obj.get("id"),
+            amount_refunded=int(obj.get("amount_refunded") or 0),
+            amount_captured=int(obj.get("amount_captured") or 0),
+            currency=(obj.get("currency") or "").lower(), occurred_at=created)
+    if kind in (DISPUTE_CREATED, DISPUTE_CLOSED):
+        return DisputeFact(
+            source_id=event["id"], payment_intent_id=_id(obj.get("payment_intent")),
+            metadata_order_id=(obj.get("metadata") or {}).get("order_id"), dispute_id=obj.get("id"),
+            charge_id=_id(obj.get("charge")), status=str(obj.get("status") or ""),
+            amount=int(obj.get("amount") or 0), currency=(obj.get("currency") or "").lower(),
+            reason=obj.get("reason"), occurred_at=created)
+    return None
+
+
+def event_refs(event: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """(payment_intent_id, metadata order id) an event names, for its inbox row; Nones if none."""
+    obj, kind = event["data"]["object"], event["type"]
+    if kind.startswith("payment_intent."):
+        return obj.get("id"), (obj.get("metadata") or {}).get("order_id")
+    if kind.startswith("charge."):
+        return _id(obj.get("payment_intent")), (obj.get("metadata") or {}).get("order_id")
+    return None, None
+
+
+def decide_refund(order_amount: int, recorded: Mapping[str, Any] | None, fact: RefundFact) -> dict[str, Any] | None:
+    """The refund sub-document to store for ``fact``, or None when it adds nothing.
+
+    ``recorded`` is the order's current refund sub-document (or None). Fully refunded
+    means everything captured on the charge (the order amount if the charge does not say).
+    """
+    if recorded is not None and fact.amount_refunded <= int(recorded.get("amount_refunded", 0)):
+        return None
+    if fact.amount_refunded <= 0:
+        return None
+    captured = fact.amount_captured or order_amount
+    status = REFUNDED if fact.amount_refunded >= captured else PARTIALLY_REFUNDED
+    return {"status": status, "amount_refunded": fact.amount_refunded, "currency": fact.currency,
+            "charge_id": fact.charge_id, "source": fact.source_id}
+
+
+def decide_dispute(recorded: Mapping[str, Any] | None, fact: DisputeFact) -> dict[str, Any] | None:
+    """The dispute sub-document to store for ``fact``, or None when it adds nothing.
+
+    A dispute only moves forward (open -> closed); a second dispute id on the same order
+    is not recorded over the first (the caller logs it for a human).
+    """
+    if not fact.dispute_id:
+        return None
+    if recorded is not None and (recorded.get("id") != fact.dispute_id or recorded.get("rank", 0) >= fact.rank):
+        return None
+    closed = fact.rank == CLOSED_RANK
+    return {"id": fact.dispute_id, "status": DISPUTED, "stripe_status": fact.status, "rank": fact.rank,
+            "outcome": fact.status if closed else None, "amount": fact.amount, "currency": fact.currency,
+            "reason": fact.reason, "charge_id": fact.charge_id, "source": fact.source_id}
+
+
+def _id(value: Any) -> str | None:
+    # An expanded object in place of an id carries its id inside.
+    return value.get("id") if isinstance(value, dict) else value

@@ -1,0 +1,121 @@
+"""What a checkout request may say, and what the order it creates costs.
+
+Pure: the caller passes the catalog entries and ``now``; prices come only from the catalog
+(the client names SKUs and quantities, never amounts). Raises ValidationFailed (422) with
+a stable ``code`` for anything the client can fix.
+"""
+
+import hashlib
+import json
+import re
+import uuid
+from datetime import datetime, timedelta
+from typing import Any, Final, Mapping
+
+from ..errors import IdempotencyConflict, ValidationFailed
+from .orders import PENDING
+
+MAX_ITEMS: Final = 50
+MAX_QUANTITY: Final = 1000
+MAX_AMOUNT: Final = 99_999_999  # Stripe's limit: eight digits of minor units
+_SKU = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+# No control characters, and no lone surrogates (JSON "\ud800"), which cannot be stored as UTF-8.
+_EMAIL = re.compile(
+    r"^[^@\s\x00-\x1f\ud800-\udfff]{1,64}@[^@\s\x00-\x1f\ud800-\udfff]{1,189}"
+    r"\.[^@\s\x00-\x1f\ud800-\udfff]{1,63}$"
+)
+_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+ORDER_ID = re.compile(r"^ord_[0-9a-f]{32}$")
+
+
+def parse_checkout(body: object) -> tuple[dict[str, int], str | None]:
+    """Return (items {sku: quantity}, email) from a checkout body. Raises ValidationFailed."""
+    if not isinstance(body, dict):
+        raise ValidationFailed("the body must be a JSON object", code="invalid_body")
+    unknown = set(body) - {"items", "email"}
+    if unknown:
+        raise ValidationFailed(
+            f"unknown field(s): {', '.join(sorted(map(str, unknown)))[:200]}", code="unknown_field"
+        )
+    items = body.get("items")
+    if not isinstance(items, list) or not items:
+        raise ValidationFailed("items must be a non-empty list", code="empty_cart")
+    if len(items) > MAX_ITEMS:
+        raise ValidationFailed(f"at most {MAX_ITEMS} items per order", code="too_many_items")
+    merged: dict[str, int] = {}
+    for index, item in enumerate(items):
+        if not isinstance(item, dict) or set(item) != {"sku", "quantity"}:
+            raise ValidationFailed(f'items[{index}] must be {{"sku", "quantity"}}', code="invalid_item")
+        sku, quantity = item["sku"], item["quantity"]
+        if not isinstance(sku, str) or not _SKU.match(sku):
+            raise ValidationFailed(f"items[{index}].sku is not a valid SKU", code="invalid_sku")
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= MAX_QUANTITY:
+            raise ValidationFailed(
+                f"items[{index}].quantity must be an integer from 1 to {MAX_QUANTITY}", code="invalid_quantity"
+            )
+        merged[sku] = merged.get(sku, 0) + quantity
+        if merged[sku] > MAX_QUANTITY:
+            raise ValidationFailed(f"quantity of {sku} exceeds {MAX_QUANTITY}", code="invalid_quantity")
+    email = body.get("email")
+    if email is not None and (not isinstance(email, str) or not _EMAIL.match(email)):
+        raise ValidationFailed("email is not a valid address", code="invalid_email")
+    return merged, email
+
+
+def check_idempotency_key(key: str | None) -> str | None:
+    """Validate an Idempotency-Key header value (None allowed). Raises ValidationFailed."""
+    if key is not None and not _KEY.match(key):
+        raise ValidationFailed(
+            "Idempotency-Key must be 1-255 visible ASCII characters", code="invalid_idempotency_key"
+        )
+    return key
+
+
+def fingerprint(items: Mapping[str, int], email: str | None) -> str:
+    """A digest of what a checkout asked for: one Idempotency-Key may only repeat the same request."""
+    return hashlib.sha256(json.dumps([sorted(items.items()), email]).encode()).hexdigest()
+
+
+def same_request(order: Mapping[str, Any], request_fingerprint: str) -> Mapping[str, Any]:
+    """Return ``order`` if it was created by the same request. Raises IdempotencyConflict."""
+    if order.get("request_fingerprint") != request_fingerprint:
+        raise IdempotencyConflict("this Idempotency-Key was used with a different request")
+    return order
+
+
+def price_order(
+    products: Mapping[str, Mapping[str, Any]],
+    items: Mapping[str, int],
+    email: str | None,
+    now: datetime,
+    deadline: timedelta,
+) -> dict[str, Any]:
+    """A new ``pending`` order (a plain dict) priced from ``products`` (sku -> catalog entry).
+
+    Raises ValidationFailed for an unknown SKU, mixed currencies or a total over Stripe's limit.
+    """
+    unknown = sorted(set(items) - set(products))
+    if unknown:
+        raise ValidationFailed(f"unknown SKU(s): {', '.join(unknown)}", code="unknown_sku")
+    currencies = {products[sku]["currency"] for sku in items}
+    if len(currencies) != 1:
+        raise ValidationFailed("all items must be priced in one currency", code="mixed_currency")
+    lines = [
+        {"sku": sku, "name": products[sku]["name"], "quantity": qty, "unit_amount": products[sku]["unit_amount"]}
+        for sku, qty in sorted(items.items())
+    ]
+    amount = sum(line["quantity"] * line["unit_amount"] for line in lines)
+    if amount > MAX_AMOUNT:
+        raise ValidationFailed(f"order total exceeds {MAX_AMOUNT} minor units", code="amount_too_large")
+    return {
+        "_id": "ord_" + uuid.uuid4().hex,
+        "status": PENDING,
+        "amount": amount,
+        "currency": currencies.pop(),
+        "items": lines,
+        "email": email,
+        "history": [],
+        "created_at": now,
+        "updated_at": now,
+        "expected_by": now + deadline,
+    }

@@ -1,0 +1,158 @@
+"""The order state machine: the one place that decides what a payment fact does.
+
+Pure: no Flask, mongoengine or stripe imports. ``decide`` is a total function of an
+order snapshot and a payment fact; the store applies its decision as one conditional
+update, so concurrent deliveries and the reconciler cannot race.
+
+Transitions are monotonic. ``paid``, ``canceled`` and ``needs_review`` absorb late
+events; ``payment_failed`` is not final (the customer may retry on the same
+PaymentIntent). Non-terminal facts (``processing``, ``payment_failed``) older than the
+last fact applied to the order are stale and ignored, so delivery order does not
+change the outcome.
+"""
+from dataclasses import dataclass
+from typing import Any, Final, Mapping
+
+PENDING: Final = "pending"
+PROCESSING: Final = "processing"
+PAYMENT_FAILED: Final = "payment_failed"
+PAID: Final = "paid"
+CANCELED: Final = "canceled"
+NEEDS_REVIEW: Final = "needs_review"
+STATUSES: Final = (PENDING, PROCESSING, PAYMENT_FAILED, PAID, CANCELED, NEEDS_REVIEW)
+FINAL: Final = (PAID, CANCELED, NEEDS_REVIEW)
+# Orders still waiting for their payment: the reconciler looks at these past their deadline.
+OPEN_STATUSES: Final = (PENDING, PROCESSING, PAYMENT_FAILED)
+# Orders whose money was taken (paid, or taken but held for a human).
+SETTLED_STATUSES: Final = (PAID, NEEDS_REVIEW)
+SUCCEEDED: Final = "succeeded"  # the trigger of a succeeded payment (not an order status)
+
+# Stripe event type -> the payment fact it carries.
+EVENT_TRIGGERS: Final[dict[str, str]] = {
+    "payment_intent.processing": PROCESSING,
+    "payment_intent.payment_failed": PAYMENT_FAILED,
+    "payment_intent.succeeded": SUCCEEDED,
+    "payment_intent.canceled": CANCELED,
+}
+# PaymentIntent status (as retrieved) -> the payment fact it carries.
+PI_STATUS_TRIGGERS: Final[dict[str, str]] = {"processing": PROCESSING, "succeeded": SUCCEEDED, "canceled": CANCELED}
+
+# trigger -> {from status: to status}; missing entries are no-ops.
+_TABLE: Final[dict[str, dict[str, str]]] = {
+    PROCESSING: {PENDING: PROCESSING, PAYMENT_FAILED: PROCESSING},
+    PAYMENT_FAILED: {PENDING: PAYMENT_FAILED, PROCESSING: PAYMENT_FAILED},
+    SUCCEEDED: {PENDING: PAID, PROCESSING: PAID, PAYMENT_FAILED: PAID, CANCELED: NEEDS_REVIEW},
+    CANCELED: {PENDING: CANCELED, PROCESSING: CANCELED, PAYMENT_FAILED: CANCELED},
+}
+_STALE_CHECKED = (PROCESSING, PAYMENT_FAILED)
+
+
+@dataclass(frozen=True)
+class OrderView:
+    """What the state machine needs to know about an order."""
+
+    order_id: str
+    status: str
+    amount: int
+    currency: str
+    payment_intent_id: str | None = None
+    last_event_at: int = 0
+    applied_sources: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class PaymentFact:
+    """One fact about a PaymentIntent, from a webhook event or a retrieved PI."""
+
+    source_id: str  # event id, or a synthetic id for reconciler facts
+    trigger: str  # processing | payment_failed | succeeded | canceled
+    payment_intent_id: str | None
+    amount_received: int
+    currency: str
+    metadata_order_id: str | None
+    occurred_at: int  # unix seconds (event.created)
+    failure_message: str | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """``to_status`` None means no change; ``reason`` says why, for the log and the inbox."""
+
+    to_status: str | None
+    reason: str
+
+    @property
+    def changes(self) -> bool:
+        return self.to_status is not None
+
+
+def decide(order: OrderView, fact: PaymentFact) -> Decision:
+    """Return the Decision for applying ``fact`` to ``order``. Pure and total; never raises."""
+    if fact.source_id in order.applied_sources:
+        return Decision(None, "already applied")
+    if fact.payment_intent_id and order.payment_intent_id not in (None, fact.payment_intent_id):
+        if fact.trigger == SUCCEEDED:
+            return Decision(NEEDS_REVIEW, "money taken on a second PaymentIntent for this order")
+        return Decision(None, "event for another PaymentIntent of this order")
+    if fact.trigger in _STALE_CHECKED and fact.occurred_at < order.last_event_at:
+        return Decision(None, "stale: a newer fact was already applied")
+    target = _TABLE.get(fact.trigger, {}).get(order.status)
+    if target is None:
+        return Decision(None, f"{fact.trigger} does not change a {order.status} order")
+    if target == PAID:
+        mismatch = payment_mismatch(order, fact)
+        if mismatch:
+            return Decision(NEEDS_REVIEW, mismatch)
+    if target == NEEDS_REVIEW and order.status == CANCELED:
+        return Decision(NEEDS_REVIEW, "money taken on a canceled order")
+    return Decision(target, f"{fact.trigger}: {order.status} -> {target}")
+
+
+def payment_mismatch(order: OrderView, fact: PaymentFact) -> str | None:
+    """Describe why a succeeded payment does not match the order, or return None."""
+    if fact.metadata_order_id not in (None, "", order.order_id):
+        return f"metadata.order_id {fact.metadata_order_id!r} is not this order"
+    if fact.currency != order.currency:
+        return f"currency {fact.currency!r} differs from order currency {order.currency!r}"
+    if fact.amount_received != order.amount:
+        return f"amount_received {fact.amount_received} differs from order amount {order.amount}"
+    return None
+
+
+def fact_from_event(event: Mapping[str, Any]) -> PaymentFact | None:
+    """The PaymentFact carried by a Stripe event dict, or None if the type is not a payment fact."""
+    trigger = EVENT_TRIGGERS.get(str(event.get("type")))
+    if trigger is None:
+        return None
+    pi = event["data"]["object"]
+    return _fact(event["id"], trigger, pi, int(event.get("created") or 0))
+
+
+def fact_from_payment_intent(pi: Mapping[str, Any], observed_at: float) -> PaymentFact | None:
+    """The PaymentFact a retrieved PaymentIntent implies, or None if its status implies none.
+
+    A PI back in ``requires_payment_method`` with a ``last_payment_error`` is a failed
+    attempt. The source id names the PI and what was seen, so reconciling twice is a no-op.
+    """
+    trigger = PI_STATUS_TRIGGERS.get(str(pi.get("status")))
+    seen = str(pi.get("status"))
+    error = pi.get("last_payment_error")
+    if trigger is None and seen == "requires_payment_method" and error:
+        trigger, seen = PAYMENT_FAILED, "failed:" + str(error.get("charge") or error.get("code") or "")
+    if trigger is None:
+        return None
+    return _fact(f"reconcile:{pi['id']}:{seen}", trigger, pi, int(observed_at))
+
+
+def _fact(source_id: str, trigger: str, pi: Mapping[str, Any], occurred_at: int) -> PaymentFact:
+    error = pi.get("last_payment_error") or {}
+    return PaymentFact(
+        source_id=source_id,
+        trigger=trigger,
+        payment_intent_id=pi.get("id"),
+        amount_received=int(pi.get("amount_received") or 0),
+        currency=(pi.get("currency") or "").lower(),
+        metadata_order_id=(pi.get("metadata") or {}).get("order_id"),
+        occurred_at=occurred_at,
+        failure_message=error.get("message") if trigger == PAYMENT_FAILED else None,
+    )

@@ -1,0 +1,66 @@
+"""The JSON views of orders and inbox events that the HTTP API, the admin API and the CLI
+share, so every surface shows the same fields. None of them ever includes a
+``client_secret``, a request fingerprint or a raw event payload."""
+
+from datetime import datetime
+from typing import Any, Mapping
+
+PUBLIC_CHECKOUT_FIELDS = ("order_id", "status", "amount", "currency", "payment_intent_id")
+_EVENT_FIELDS = (
+    "type",
+    "state",
+    "attempts",
+    "order_id",
+    "payment_intent_id",
+    "outcome",
+    "last_error",
+    "created",
+    "received_at",
+    "applied_at",
+)
+
+
+def iso(value: Any) -> Any:
+    """A datetime as ISO 8601; anything else unchanged."""
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def order_json(order: Mapping[str, Any]) -> dict[str, Any]:
+    """The public view of an order (``GET /orders/<id>``)."""
+    return {
+        "order_id": order["_id"],
+        "status": order["status"],
+        "amount": order["amount"],
+        "currency": order["currency"],
+        "payment_intent_id": order.get("payment_intent_id"),
+        "items": [
+            {k: item[k] for k in ("sku", "name", "quantity", "unit_amount")} for item in order.get("items", [])
+        ],
+        "last_payment_error": order.get("last_payment_error"),
+        "refund": _note(order.get("refund"), ("status", "amount_refunded", "currency")),
+        "dispute": _note(order.get("dispute"), ("status", "outcome", "amount", "currency", "reason")),
+        "created_at": order["created_at"].isoformat(),
+        "updated_at": order["updated_at"].isoformat(),
+    }
+
+
+def _note(annotation: Mapping[str, Any] | None, keys: tuple[str, ...]) -> dict[str, Any] | None:
+    return {key: annotation.get(key) for key in keys} if annotation else None
+
+
+def stuck_order_json(order: Mapping[str, Any]) -> dict[str, Any]:
+    """The operator's view of a stuck order."""
+    return {
+        "order_id": order["_id"],
+        "status": order["status"],
+        "amount": order["amount"],
+        "currency": order["currency"],
+        "payment_intent_id": order.get("payment_intent_id"),
+        "created_at": order["created_at"].isoformat(),
+        "expected_by": order["expected_by"].isoformat(),
+    }
+
+
+def event_json(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The operator's view of an inbox row (never its payload)."""
+    return {"event_id": row["_id"], **{key: iso(row.get(key)) for key in _EVENT_FIELDS}}

@@ -1,0 +1,18 @@
+"""The HTTP surface: the public API (checkout, orders, the Stripe webhook, health), the
+checkout page, the admin API, /metrics, and the one place errors become JSON.
+
+Modules here parse requests and shape responses; every decision is a handler's.
+"""
+
+from flask import Flask
+
+from . import admin, api, errors, metrics, page
+
+
+def register(app: Flask) -> None:
+    """Attach every route, the JSON error mapping and the request log to ``app``."""
+    errors.register(app)
+    api.register(app)
+    page.register(app)
+    admin.register(app)
+    metrics.register(app)

@@ -1,0 +1,96 @@
+"""The admin JSON API under /admin/: the operator's CLI actions over HTTP, through the same
+handlers (stuck orders, inbox events, replay, the consolidation report, a money-at-risk
+summary).
+
+Auth: ``Authorization: Bearer $ADMIN_TOKEN`` (http/auth.py, constant-time compare). Without
+ADMIN_TOKEN every /admin path answers 404, as if the API did not exist; with it a missing
+or wrong token answers 401. The guard runs before routing for *every* path under /admin,
+so no route, present, future or unknown, is reachable without the token.
+"""
+from datetime import datetime, timedelta, timezone
+
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
+
+from .. import handlers
+from ..clock import utcnow
+from ..errors import BadRequest, NotFound
+from ..handlers.views import event_json, iso, stuck_order_json
+from .auth import require_bearer
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _services() -> handlers.Services:
+    return handlers.services_of(current_app)
+
+
+def _guard() -> None:
+    if request.path != "/admin" and not request.path.startswith("/admin/"):
+        return
+    token = _services().settings.admin_token
+    if not token:
+        raise NotFound("not found")
+    require_bearer(request.headers.get("Authorization"), token, "admin API")
+
+
+def _challenge(response: Response) -> Response:
+    if response.status_code == 401 and request.path.startswith("/admin"):
+        response.headers["WWW-Authenticate"] = 'Bearer realm="admin"'
+    return response
+
+
+def _int_arg(name: str, default: int) -> int:
+    value = request.args.get(name)
+    try:
+        return default if value is None else int(value)
+    except ValueError:
+        raise BadRequest(f"{name} must be an integer", code="invalid_query") from None
+
+
+@bp.get("/orders/stuck")
+def stuck() -> Response:
+    older_than = request.args.get("older_than")
+    orders = handlers.stuck_orders(_services(), None if older_than is None else _int_arg("older_than", 0),
+                                   _int_arg("limit", 50))
+    return jsonify({"orders": [stuck_order_json(order) for order in orders]})
+
+
+@bp.get("/events")
+def events() -> Response:
+    rows = handlers.list_events(_services(), request.args.get("state"), max(1, min(_int_arg("limit", 50), 1000)))
+    return jsonify({"events": [event_json(row) for row in rows]})
+
+
+@bp.post("/events/<event_id>/replay")
+def replay(event_id: str) -> Response:
+    outcome = handlers.replay_event(_services(), event_id)
+    return jsonify({"event_id": outcome.event_id, "state": outcome.state, "detail": outcome.detail,
+                    "order_id": outcome.order_id})
+
+
+@bp.get("/report")
+def report() -> Response:
+    until = utcnow()
+    since = request.args.get("since")
+    try:
+        start = (datetime.fromisoformat(since).replace(tzinfo=timezone.utc) if since
+                 else until - timedelta(hours=float(request.args.get("hours", 24))))
+    except ValueError:
+        raise BadRequest("since must be an ISO date-time and hours a number", code="invalid_query") from None
+    return jsonify(handlers.consolidation_report(_services(), start, until))
+
+
+@bp.get("/summary")
+def summary() -> Response:
+    snapshot = handlers.money_at_risk(_services())
+    health = snapshot["reconciler_health"]
+    snapshot["reconciler_health"] = {**health, "last_completed_at": iso(health["last_completed_at"])}
+    return jsonify(snapshot)
+
+
+def register(app: Flask) -> None:
+    """Attach the admin API and its token guard (for every /admin path) to ``app``."""
+    app.before_request(_guard)
+    app.after_request(_challenge)
+    app.register_blueprint(bp)
+

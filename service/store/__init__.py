@@ -1,0 +1,53 @@
+"""All persistence: documents, connection, indexes, the retry policy, retention, and one
+store per aggregate behind the ``Store`` façade.
+
+Only this package imports mongoengine or pymongo (an import-linter contract enforces it).
+Handlers reach the database only through a ``Store``; every call runs under one
+``RetryPolicy`` and raises DatabaseUnavailable when its budget is spent.
+"""
+
+import contextlib
+from typing import Iterator
+
+from . import connection
+from .catalog import CatalogStore
+from .inbox import InboxStore
+from .operations import OperationsStore
+from .orders import OrderStore
+from .recovery import RecoveryStore
+from .retry import RetryPolicy, request_deadline
+
+__all__ = ["Store", "RetryPolicy"]
+
+
+class Store:
+    """The handlers' one door to the database: ``orders``, ``inbox``, ``catalog``,
+    ``recovery`` (the reconciler's queries) and ``operations`` (the operator's counts),
+    all sharing ``retry``."""
+
+    def __init__(self, retry: RetryPolicy) -> None:
+        self.retry = retry
+        self.orders = OrderStore(retry)
+        self.inbox = InboxStore(retry)
+        self.catalog = CatalogStore(retry)
+        self.recovery = RecoveryStore(retry)
+        self.operations = OperationsStore(retry)
+
+    @staticmethod
+    @contextlib.contextmanager
+    def deadline(seconds: float) -> Iterator[None]:
+        """Within the block every database call shares one deadline ``seconds`` from now
+        (a webhook request's whole budget); a call that meets it raises DatabaseUnavailable."""
+        with request_deadline(seconds):
+            yield
+
+    @staticmethod
+    def ping() -> bool:
+        """True when the database answers within the server-selection timeout; never raises."""
+        return connection.ping()
+
+    @staticmethod
+    def ensure_indexes(inbox_retention_seconds: int) -> str:
+        """Create every index and the inbox retention TTL index (idempotent); returns what was
+        done to the retention index ("created", "unchanged", "updated" or "recreated")."""
+        return connection.ensure_indexes(inbox_retention_seconds)

@@ -1,0 +1,131 @@
+"""mongoengine documents: the schema and the indexes, nothing else.
+
+Indexes are created by ``flask db init`` (the release phase), never implicitly on first
+use (``auto_create_index`` off), so a request never pays for index builds.
+"""
+import mongoengine as me
+
+_META = {"auto_create_index": False}
+
+
+class Product(me.Document):
+    """A catalog entry; the only source of prices."""
+
+    sku = me.StringField(primary_key=True, max_length=64)
+    name = me.StringField(required=True, max_length=200)
+    unit_amount = me.IntField(required=True, min_value=1, max_value=99_999_999)
+    currency = me.StringField(required=True, regex=r"^[a-z]{3}$")
+    meta = {**_META, "collection": "products"}
+
+
+class OrderItem(me.EmbeddedDocument):
+    sku = me.StringField(required=True)
+    name = me.StringField(required=True)
+    quantity = me.IntField(required=True, min_value=1)
+    unit_amount = me.IntField(required=True, min_value=1)
+
+
+class Transition(me.EmbeddedDocument):
+    """One status change, with the fact (event id or reconcile id) that caused it."""
+
+    source = me.StringField(required=True)
+    from_status = me.StringField(required=True, db_field="from")
+    to_status = me.StringField(required=True, db_field="to")
+    reason = me.StringField()
+    at = me.DateTimeField(required=True)
+
+
+class Order(me.Document):
+    """An order; ``status`` changes only through ``OrderStore.apply_transition``."""
+
+    order_id = me.StringField(primary_key=True)
+    status = me.StringField(required=True)
+    amount = me.IntField(required=True, min_value=1)
+    currency = me.StringField(required=True)
+    items = me.EmbeddedDocumentListField(OrderItem)
+    email = me.StringField()
+    idempotency_key = me.StringField()
+    request_fingerprint = me.StringField()
+    payment_intent_id = me.StringField()
+    last_event_at = me.IntField(default=0)
+    last_payment_error = me.StringField()
+    review_reason = me.StringField()
+    history = me.EmbeddedDocumentListField(Transition)
+    # Money after the payment (see domain/annotations.py); never part of ``status``.
+    refund = me.DictField(default=None)  # {status, amount_refunded, currency, charge_id, source, at}
+    dispute = me.DictField(default=None)  # {id, status, stripe_status, rank, outcome, amount, reason, ...}
+    refunds = me.ListField(me.DictField())  # refunds we initiated: {id, amount, key, status, at}
+    created_at = me.DateTimeField(required=True)
+    updated_at = me.DateTimeField(required=True)
+    expected_by = me.DateTimeField(required=True)
+    meta = {
+        **_META,
+        "collection": "orders",
+        "indexes": [
+            {"fields": ["idempotency_key"], "unique": True,
+             "partialFilterExpression": {"idempotency_key": {"$type": "string"}}},
+            {"fields": ["payment_intent_id"],
+             "partialFilterExpression": {"payment_intent_id": {"$type": "string"}}},
+            {"fields": ["status", "expected_by"]},
+            {"fields": ["status", "created_at"]},
+        ],
+    }
+
+
+class StripeEvent(me.Document):
+    """The webhook inbox: one row per Stripe event id, raw payload kept verbatim."""
+
+    event_id = me.StringField(primary_key=True)
+    type = me.StringField(required=True)
+    payload = me.StringField(required=True)
+    state = me.StringField(required=True)  # received | applied | ignored | failed
+    outcome = me.StringField()
+    attempts = me.IntField(default=0)
+    last_error = me.StringField()
+    order_id = me.StringField()
+    payment_intent_id = me.StringField()
+    created = me.IntField()  # Stripe's event.created (unix seconds)
+    received_at = me.DateTimeField(required=True)
+    applied_at = me.DateTimeField()
+    meta = {
+        **_META,
+        "collection": "stripe_events",
+        # (state, attempts) serves the replay of parked rows without walking the ones that
+        # are past the replay limit and stay forever.
+        "indexes": [{"fields": ["state", "received_at"]}, {"fields": ["state", "attempts"]}],
+    }
+
+
+class Checkpoint(me.Document):
+    """A named high-water mark, e.g. the ``created`` of the last swept Stripe event."""
+
+    name = me.StringField(primary_key=True)
+    value = me.IntField(required=True)
+    updated_at = me.DateTimeField(required=True)
+    meta = {**_META, "collection": "checkpoints"}
+
+
+class ReconcileStats(me.Document):
+    """Totals over every reconcile pass and when the last one completed, so any process
+    (a web worker answering /metrics) can report the reconciler's health."""
+
+    name = me.StringField(primary_key=True)
+    runs_ok = me.IntField(default=0)
+    runs_failed = me.IntField(default=0)
+    healed = me.IntField(default=0)
+    failed = me.IntField(default=0)
+    interval_seconds = me.FloatField()
+    last_completed_at = me.DateTimeField()
+    meta = {**_META, "collection": "reconcile_stats"}
+
+
+class Lease(me.Document):
+    """A lock with an expiry, so one reconciler at a time sweeps Stripe's event list."""
+
+    name = me.StringField(primary_key=True)
+    owner = me.StringField(required=True)
+    expires_at = me.DateTimeField(required=True)
+    meta = {**_META, "collection": "leases"}
+
+
+DOCUMENTS = (Product, Order, StripeEvent, Checkpoint, Lease, ReconcileStats)

@@ -1,0 +1,116 @@
+"""The webhook inbox: one row per Stripe event id, the raw payload kept verbatim.
+
+Insert-or-get is one command, so a duplicate delivery costs one round trip; finishing and
+failing a row are conditional on it not being finished, so a late retry cannot undo an
+applied row. Raises DatabaseUnavailable when the retry budget is spent.
+"""
+
+from typing import Any, Iterable, Mapping, Sequence
+
+import mongoengine as me
+from pymongo import ReturnDocument
+from pymongo.collection import Collection
+from pymongo.errors import DuplicateKeyError
+
+from ..clock import utcnow
+from ..domain.inbox import FAILED, FINISHED, RECEIVED, STATES
+from ..errors import ValidationFailed
+from .documents import StripeEvent
+from .retry import RetryPolicy
+
+Doc = dict[str, Any]
+
+
+def _events() -> "Collection[Doc]":
+    return StripeEvent._get_collection()
+
+
+class InboxStore:
+    """The ``stripe_events`` collection; ``retry`` bounds every call."""
+
+    def __init__(self, retry: RetryPolicy) -> None:
+        self.retry = retry
+
+    def insert_or_get(self, row: Mapping[str, Any]) -> Doc | None:
+        """Store ``row`` (``_id`` = the event id) unless that id exists. Returns None when this
+        call inserted it, else the existing row. One database command either way. Raises
+        ValidationFailed when the schema refuses the row (nothing is written)."""
+        document = StripeEvent._from_son(dict(row))
+        try:
+            document.validate()
+        except me.ValidationError as exc:
+            raise ValidationFailed(f"the event cannot be stored: {exc}", code="invalid_event") from None
+        doc = document.to_mongo().to_dict()
+        event_id = doc.pop("_id")
+
+        def op() -> Doc | None:
+            try:
+                return _events().find_one_and_update(
+                    {"_id": event_id}, {"$setOnInsert": doc}, upsert=True, return_document=ReturnDocument.BEFORE
+                )
+            except DuplicateKeyError:  # lost an upsert race: the row exists now
+                return _events().find_one({"_id": event_id})
+
+        return self.retry.run(op, "insert_event")
+
+    def get(self, event_id: str) -> Doc | None:
+        """The inbox row, or None."""
+        return self.retry.run(lambda: _events().find_one({"_id": event_id}), "get_event")
+
+    def finish(self, event_id: str, state: str, outcome: str, order_id: str | None = None) -> None:
+        """Mark a row applied or ignored (idempotent; a finished row stays as it is)."""
+        changes: Doc = {"state": state, "outcome": outcome, "applied_at": utcnow(), "last_error": None}
+        if order_id:
+            changes["order_id"] = order_id
+        self.retry.run(
+            lambda: _events().update_one(
+                {"_id": event_id, "state": {"$nin": list(FINISHED)}}, {"$set": changes, "$inc": {"attempts": 1}}
+            ),
+            "finish_event",
+        )
+
+    def fail(self, event_id: str, error: str, max_attempts: int) -> Doc | None:
+        """Count a failed apply attempt and record the error; park the row as ``failed`` once
+        ``max_attempts`` is reached. Returns the row after the update. A retried call may
+        count one attempt twice; that can only park the row one attempt sooner."""
+
+        def op() -> Doc | None:
+            row = _events().find_one_and_update(
+                {"_id": event_id, "state": {"$nin": list(FINISHED)}},
+                {"$inc": {"attempts": 1}, "$set": {"last_error": error[:2000]}},
+                return_document=ReturnDocument.AFTER,
+            )
+            if row is not None and row["attempts"] >= max_attempts and row["state"] != FAILED:
+                row = (
+                    _events().find_one_and_update(
+                        {"_id": event_id, "state": RECEIVED},
+                        {"$set": {"state": FAILED}},
+                        return_document=ReturnDocument.AFTER,
+                    )
+                    or row
+                )
+            return row
+
+        return self.retry.run(op, "fail_event")
+
+    def list(self, state: str | None = None, limit: int = 50) -> list[Doc]:
+        """Rows (newest first), optionally only those in ``state``; payloads omitted."""
+        query = {"state": state} if state else {}
+        return self.retry.run(
+            lambda: list(_events().find(query, {"payload": 0}).sort("received_at", -1).limit(limit)), "list_events"
+        )
+
+    def existing_ids(self, event_ids: Iterable[str]) -> set[str]:
+        """The subset of ``event_ids`` already in the inbox (one query)."""
+        return self.retry.run(
+            lambda: {doc["_id"] for doc in _events().find({"_id": {"$in": list(event_ids)}}, {"_id": 1})},
+            "existing_event_ids",
+        )
+
+    def count_by_state(self, cap: int, states: Sequence[str] = STATES) -> dict[str, int]:
+        """{state: number of rows in it} for ``states``, each count capped at ``cap``
+        (an equality on the leading field of (state, received_at): index-served, bounded)."""
+        return self.retry.run(
+            lambda: {state: _events().count_documents({"state": state}, limit=cap) for state in states},
+            "count_events_by_state",
+        )

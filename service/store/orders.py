@@ -1,0 +1,175 @@
+"""Orders: insert, read, and the conditional updates that are the only way a status changes.
+
+Every write here is safe to retry: the insert uses a fixed id (a retried insert that had
+landed surfaces as "already there"), a status change is conditional on the status it was
+decided from and on the fact not being in the order's history, and annotations only move
+a value forward (a larger refunded total, a higher dispute rank, a refund id not yet
+listed), so retries, duplicates and concurrent deliveries cannot lower or double anything.
+Raises DatabaseUnavailable when the retry budget is spent, ValidationFailed for an order
+the schema refuses; other pymongo errors propagate (they are bugs or permanent failures).
+"""
+
+from datetime import datetime
+from typing import Any, Iterable, Mapping
+
+import mongoengine as me
+from pymongo import ReturnDocument
+from pymongo.collection import Collection
+from pymongo.errors import DuplicateKeyError
+
+from ..clock import utcnow
+from ..domain.orders import NEEDS_REVIEW, SETTLED_STATUSES, Decision, PaymentFact
+from ..errors import ValidationFailed
+from .documents import Order
+from .retry import RetryPolicy
+
+Doc = dict[str, Any]
+
+
+def _orders() -> "Collection[Doc]":
+    return Order._get_collection()
+
+
+class OrderStore:
+    """The ``orders`` collection; ``retry`` bounds every call."""
+
+    def __init__(self, retry: RetryPolicy) -> None:
+        self.retry = retry
+
+    def insert(self, order: Mapping[str, Any]) -> tuple[Doc, bool]:
+        """Insert a new order (a dict from domain.checkout.price_order plus its keys).
+        Returns (stored order, created). A concurrent or retried insert with the same
+        Idempotency-Key returns the order that won, with created False. Raises
+        ValidationFailed when the schema refuses the order (nothing is written)."""
+        document = Order._from_son(dict(order))
+        try:
+            document.validate()
+        except me.ValidationError as exc:
+            raise ValidationFailed(f"the order cannot be stored: {exc}", code="invalid_order") from None
+        doc = document.to_mongo().to_dict()
+
+        def op() -> tuple[Doc, bool]:
+            try:
+                _orders().insert_one(dict(doc))
+                return doc, True
+            except DuplicateKeyError:
+                existing = _orders().find_one(
+                    {"$or": [{"_id": doc["_id"]}, {"idempotency_key": doc.get("idempotency_key", "\0")}]}
+                )
+                if existing is None:
+                    raise
+                return existing, existing["_id"] == doc["_id"]
+
+        return self.retry.run(op, "insert_order")
+
+    def get(self, order_id: str) -> Doc | None:
+        """The order, or None."""
+        return self.retry.run(lambda: _orders().find_one({"_id": order_id}), "get_order")
+
+    def find_by_idempotency_key(self, key: str) -> Doc | None:
+        """The order created with this Idempotency-Key, or None."""
+        return self.retry.run(lambda: _orders().find_one({"idempotency_key": key}), "find_order_by_key")
+
+    def find_for_payment(self, order_id: str | None, payment_intent_id: str | None) -> Doc | None:
+        """The order named by ``order_id`` (metadata), else the one holding the PI id, else None."""
+
+        def op() -> Doc | None:
+            if order_id:
+                found = _orders().find_one({"_id": order_id})
+                if found is not None:
+                    return found
+            if payment_intent_id:
+                return _orders().find_one({"payment_intent_id": payment_intent_id})
+            return None
+
+        return self.retry.run(op, "find_order_for_payment")
+
+    def attach_payment_intent(self, order_id: str, payment_intent_id: str) -> Doc | None:
+        """Record the PI id on an order that has none. Returns the order after the call
+        (holding whichever PI id got there first). Idempotent."""
+
+        def op() -> Doc | None:
+            return _orders().find_one_and_update(
+                {"_id": order_id, "payment_intent_id": None},
+                {"$set": {"payment_intent_id": payment_intent_id, "updated_at": utcnow()}},
+                return_document=ReturnDocument.AFTER,
+            ) or _orders().find_one({"_id": order_id})
+
+        return self.retry.run(op, "attach_payment_intent")
+
+    def apply_transition(self, order: Mapping[str, Any], decision: Decision, fact: PaymentFact) -> bool:
+        """Move ``order`` to ``decision.to_status`` iff it is still in the status it was read in
+        and ``fact`` is not yet in its history. Returns True when this call made the change."""
+        now = utcnow()
+        changes: Doc = {"status": decision.to_status, "updated_at": now}
+        if order.get("payment_intent_id") is None and fact.payment_intent_id:
+            changes["payment_intent_id"] = fact.payment_intent_id
+        if fact.failure_message:
+            changes["last_payment_error"] = fact.failure_message
+        if decision.to_status == NEEDS_REVIEW:
+            changes["review_reason"] = decision.reason
+        step = {
+            "source": fact.source_id,
+            "from": order["status"],
+            "to": decision.to_status,
+            "reason": decision.reason,
+            "at": now,
+        }
+        query: Doc = {"_id": order["_id"], "status": order["status"], "history.source": {"$ne": fact.source_id}}
+        if "payment_intent_id" in changes:  # only fill an empty slot: a concurrent attach wins, we re-decide
+            query["payment_intent_id"] = None
+        update = {"$set": changes, "$max": {"last_event_at": fact.occurred_at}, "$push": {"history": step}}
+        result = self.retry.run(lambda: _orders().update_one(query, update), "apply_transition")
+        return result.modified_count == 1
+
+    def advance_clock(self, order_id: str, occurred_at: int) -> None:
+        """Raise the order's last_event_at to ``occurred_at`` (a no-op fact still orders later ones)."""
+        self.retry.run(
+            lambda: _orders().update_one({"_id": order_id}, {"$max": {"last_event_at": occurred_at}}),
+            "advance_clock",
+        )
+
+    # -- money after the payment: annotations beside the status, never the status -------------
+    def annotate_refund(self, order_id: str, refund: Mapping[str, Any]) -> bool:
+        """Store ``refund`` iff its amount_refunded is larger than the one recorded.
+        Returns True when this call changed the order."""
+        query = {
+            "_id": order_id,
+            "$or": [{"refund": None}, {"refund.amount_refunded": {"$lt": refund["amount_refunded"]}}],
+        }
+        return self._annotate(query, "refund", refund, "annotate_refund")
+
+    def annotate_dispute(self, order_id: str, dispute: Mapping[str, Any]) -> bool:
+        """Store ``dispute`` iff the order has none, or has the same dispute at a lower rank.
+        Returns True when this call changed the order."""
+        query = {
+            "_id": order_id,
+            "$or": [{"dispute": None}, {"dispute.id": dispute["id"], "dispute.rank": {"$lt": dispute["rank"]}}],
+        }
+        return self._annotate(query, "dispute", dispute, "annotate_dispute")
+
+    def _annotate(self, query: Doc, field: str, value: Mapping[str, Any], what: str) -> bool:
+        now = utcnow()
+        update = {"$set": {field: dict(value, at=now), "updated_at": now}}
+        result = self.retry.run(lambda: _orders().update_one(query, update), what)
+        return result.modified_count == 1
+
+    def record_refund(self, order_id: str, refund: Mapping[str, Any]) -> bool:
+        """Append a refund we initiated (``refund["id"]`` is Stripe's) unless it is listed.
+        Idempotent: a retried command that replayed the same refund adds nothing."""
+        now = utcnow()
+        query = {"_id": order_id, "refunds.id": {"$ne": refund["id"]}}
+        update = {"$push": {"refunds": dict(refund, at=now)}, "$set": {"updated_at": now}}
+        result = self.retry.run(lambda: _orders().update_one(query, update), "record_refund")
+        return result.modified_count == 1
+
+    # -- reads for the consolidation report -----------------------------------------------------
+    def for_payments(self, order_ids: Iterable[str], payment_intent_ids: Iterable[str]) -> list[Doc]:
+        """Orders named by any of ``order_ids`` or holding any of ``payment_intent_ids``."""
+        query = {"$or": [{"_id": {"$in": list(order_ids)}}, {"payment_intent_id": {"$in": list(payment_intent_ids)}}]}
+        return self.retry.run(lambda: list(_orders().find(query)), "orders_for_payments")
+
+    def settled_between(self, since: datetime, until: datetime) -> list[Doc]:
+        """Paid or needs-review orders created in [since, until)."""
+        query = {"status": {"$in": list(SETTLED_STATUSES)}, "created_at": {"$gte": since, "$lt": until}}
+        return self.retry.run(lambda: list(_orders().find(query)), "settled_orders_between")
