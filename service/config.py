@@ -3,6 +3,7 @@
 ``Settings.from_env`` is called only by ``create_app``. A missing required secret
 fails at once with a message naming every missing variable; no value is ever logged.
 """
+
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -91,8 +92,11 @@ class Settings:
             "admin_token": env.get("ADMIN_TOKEN", "").strip(),
             "metrics_token": env.get("METRICS_TOKEN", "").strip(),
         }
-        errors = [f"{name} must be at least {MIN_TOKEN_LENGTH} characters"
-                  for name in ("ADMIN_TOKEN", "METRICS_TOKEN") if 0 < len(values[name.lower()]) < MIN_TOKEN_LENGTH]
+        errors = [
+            f"{name} must be at least {MIN_TOKEN_LENGTH} characters"
+            for name in ("ADMIN_TOKEN", "METRICS_TOKEN")
+            if 0 < len(values[name.lower()]) < MIN_TOKEN_LENGTH
+        ]
         for f in fields(cls):
             name = f.name.upper()
             if f.name in values or name not in env:

@@ -20,7 +20,6 @@ Anything that is not a ``ServiceError`` is a bug: it is logged with its tracebac
 answered as 500 ``internal_error`` without details.
 """
 
-
 from typing import Any
 
 

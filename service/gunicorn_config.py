@@ -8,6 +8,7 @@ Metrics: every worker writes its counters to ``$PROMETHEUS_MULTIPROC_DIR`` (a fr
 directory when unset) so that /metrics, whichever worker answers, reports all of them. The
 variable is exported here, in the master, before any worker imports prometheus_client.
 """
+
 import glob
 import os
 import shutil

@@ -1,5 +1,6 @@
 """Shared fixtures: a real SecantusDB daemon (or TEST_MONGODB_URI), a fake Stripe HTTP
 server reached by the real stripe-python client, and an app wired to both."""
+
 import io
 import json
 import os
@@ -15,7 +16,6 @@ from service.devtools.fake_stripe import FakeStripe
 from service.devtools.secantus import SecantusServer, arm_fail_point
 from service.observability.logs import JsonFormatter
 from tests.helpers import API_KEY, CATALOG, OLD_WEBHOOK_SECRET, WEBHOOK_SECRET
-
 
 
 class ExternalMongo:

@@ -1,4 +1,5 @@
 """Test helpers: checkout calls, signed webhook deliveries, database assertions."""
+
 import json
 import time
 
@@ -30,8 +31,9 @@ def signed(event, secret=WEBHOOK_SECRET, timestamp=None):
 def deliver(client, event, secret=WEBHOOK_SECRET, timestamp=None):
     """Deliver one event to the webhook with a fresh signature; returns the response."""
     body, header = signed(event, secret, timestamp)
-    return client.post("/webhooks/stripe", data=body,
-                       headers={"Stripe-Signature": header, "Content-Type": "application/json"})
+    return client.post(
+        "/webhooks/stripe", data=body, headers={"Stripe-Signature": header, "Content-Type": "application/json"}
+    )
 
 
 def new_order(client, quantity=1):

@@ -1,4 +1,5 @@
 """Run the service as the Procfile does (gunicorn) or the CLI as an operator does (flask)."""
+
 import os
 import signal
 import subprocess
@@ -23,8 +24,14 @@ def process_env(app_env):
 
 def flask_cli(app_env, *args):
     """Run ``flask --app wsgi ARGS`` in the project root; returns CompletedProcess."""
-    return subprocess.run([os.path.join(BIN, "flask"), "--app", "wsgi", *args], cwd=ROOT,
-                          env=process_env(app_env), capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [os.path.join(BIN, "flask"), "--app", "wsgi", *args],
+        cwd=ROOT,
+        env=process_env(app_env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def procfile_command(name):
@@ -57,15 +64,17 @@ class Gunicorn:
         """Start, and wait until /healthz answers and every worker is up; raises RuntimeError
         with the log on failure."""
         with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(self.argv(), cwd=ROOT, env=self.env, stdout=log,
-                                            stderr=subprocess.STDOUT, start_new_session=True)
+            self.process = subprocess.Popen(
+                self.argv(), cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited {self.process.returncode}:\n{self.logs()}")
             try:
-                if requests.get(self.url + "/healthz", timeout=1).status_code == 200 \
-                        and len(children(self.process.pid)) >= int(self.env["WEB_CONCURRENCY"]):
+                if requests.get(self.url + "/healthz", timeout=1).status_code == 200 and len(
+                    children(self.process.pid)
+                ) >= int(self.env["WEB_CONCURRENCY"]):
                     return self
             except requests.ConnectionError:
                 pass

@@ -1,4 +1,5 @@
 """The admin JSON API: never reachable without ADMIN_TOKEN, same handlers as the CLI."""
+
 import ast
 import inspect
 import json
@@ -16,8 +17,15 @@ from tests.conftest import app_env, build_app
 from tests.helpers import deliver, new_order
 
 TOKEN = "admin-token-0123456789abcdef"
-ADMIN_PATHS = [("GET", "/admin/orders/stuck"), ("GET", "/admin/events"), ("POST", "/admin/events/evt_x/replay"),
-               ("GET", "/admin/report"), ("GET", "/admin/summary"), ("GET", "/admin/nope"), ("GET", "/admin")]
+ADMIN_PATHS = [
+    ("GET", "/admin/orders/stuck"),
+    ("GET", "/admin/events"),
+    ("POST", "/admin/events/evt_x/replay"),
+    ("GET", "/admin/report"),
+    ("GET", "/admin/summary"),
+    ("GET", "/admin/nope"),
+    ("GET", "/admin"),
+]
 
 
 @pytest.fixture
@@ -43,10 +51,18 @@ def test_admin_is_not_found_when_no_token_is_configured(client, method, path):
 
 
 @pytest.mark.parametrize("method,path", ADMIN_PATHS)
-@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong-token-0123456789"},
-                                     {"Authorization": f"Basic {TOKEN}"}, {"Authorization": f"Bearer {TOKEN}x"},
-                                     {"Authorization": f"Bearer {TOKEN[:-1]}"}, {"Authorization": "Bearer ñ-token"}],
-                         ids=["missing", "wrong", "basic", "longer", "prefix", "non_ascii"])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer wrong-token-0123456789"},
+        {"Authorization": f"Basic {TOKEN}"},
+        {"Authorization": f"Bearer {TOKEN}x"},
+        {"Authorization": f"Bearer {TOKEN[:-1]}"},
+        {"Authorization": "Bearer ñ-token"},
+    ],
+    ids=["missing", "wrong", "basic", "longer", "prefix", "non_ascii"],
+)
 def test_admin_refuses_missing_or_wrong_token(admin_app, method, path, headers):
     """A missing, wrong, truncated or extended token is 401 JSON with a Bearer challenge on every path."""
     response = admin_app.test_client().open(path, method=method, headers=headers)
@@ -57,7 +73,8 @@ def test_admin_refuses_missing_or_wrong_token(admin_app, method, path, headers):
 
 def names_in(node):
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} | {
-        n.attr for n in ast.walk(node) if isinstance(n, ast.Attribute)}
+        n.attr for n in ast.walk(node) if isinstance(n, ast.Attribute)
+    }
 
 
 def test_token_is_compared_in_constant_time():
@@ -65,10 +82,13 @@ def test_token_is_compared_in_constant_time():
     assert "compare_digest" in auth.token_matches.__code__.co_names
     for module in (auth, admin, metrics_export):
         tree = ast.parse(inspect.getsource(module))
-        compared = [ast.unparse(node) for node in ast.walk(tree) if isinstance(node, ast.Compare)
-                    and any(isinstance(op, (ast.Eq, ast.NotEq, ast.In, ast.NotIn)) for op in node.ops)
-                    and any(word in name.lower() for name in names_in(node)
-                            for word in ("token", "given", "expected"))]
+        compared = [
+            ast.unparse(node)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Compare)
+            and any(isinstance(op, (ast.Eq, ast.NotEq, ast.In, ast.NotIn)) for op in node.ops)
+            and any(word in name.lower() for name in names_in(node) for word in ("token", "given", "expected"))
+        ]
         assert compared == [], module.__name__
     assert auth.token_matches(TOKEN, TOKEN) and not auth.token_matches(TOKEN[:-1], TOKEN)
     assert not auth.token_matches("ñ", TOKEN) and not auth.token_matches("", "")
@@ -77,8 +97,7 @@ def test_token_is_compared_in_constant_time():
 
 def test_short_admin_token_is_refused_at_start():
     """An ADMIN_TOKEN shorter than 16 characters is a configuration error, not a weak lock."""
-    env = {"MONGODB_URI": "mongodb://127.0.0.1/x", "STRIPE_SECRET_KEY": "sk_test_x",
-           "STRIPE_WEBHOOK_SECRET": "whsec_x"}
+    env = {"MONGODB_URI": "mongodb://127.0.0.1/x", "STRIPE_SECRET_KEY": "sk_test_x", "STRIPE_WEBHOOK_SECRET": "whsec_x"}
     with pytest.raises(ConfigError, match="ADMIN_TOKEN"):
         Settings.from_env({**env, "ADMIN_TOKEN": "short"})
 
@@ -115,8 +134,17 @@ def test_failed_events_are_listed_and_replayed(admin_app, fake_stripe):
     event = fake_stripe.succeed(pi_id)
     services = admin_app.extensions["payments"]
     raw = pymongo.MongoClient(services.settings.mongodb_uri)[services.settings.db_name]
-    raw.stripe_events.insert_one({"_id": event["id"], "type": event["type"], "payload": json.dumps(event),
-                                  "state": "failed", "attempts": 5, "last_error": "boom", "received_at": utcnow()})
+    raw.stripe_events.insert_one(
+        {
+            "_id": event["id"],
+            "type": event["type"],
+            "payload": json.dumps(event),
+            "state": "failed",
+            "attempts": 5,
+            "last_error": "boom",
+            "received_at": utcnow(),
+        }
+    )
     listed = client.get("/admin/events?state=failed", headers=bearer()).get_json()["events"]
     assert [(row["event_id"], row["last_error"]) for row in listed] == [(event["id"], "boom")]
     assert "payload" not in listed[0]

@@ -1,5 +1,6 @@
 """Alerts are log lines with a stable ``alert`` field: money paid at Stripe but not here, parked
 inbox events, signature-failure spikes, a stale reconciler."""
+
 import json
 from datetime import timedelta
 
@@ -27,6 +28,7 @@ def make_app(mongo, fake_stripe):
         app = build_app(app_env(mongo, fake_stripe, STRIPE_READ_RATE=1000, RECONCILE_GRACE_SECONDS=0, **overrides))
         built.append(app)
         return app
+
     yield make
     for app in built:
         settings = app.extensions["payments"].settings

@@ -1,8 +1,15 @@
 """The pure refund/dispute decisions: monotone, so any order of facts ends the same."""
+
 import itertools
 
-from service.domain.annotations import (DisputeFact, RefundFact, decide_dispute, decide_refund, event_refs,
-                                 note_from_event)
+from service.domain.annotations import (
+    DisputeFact,
+    RefundFact,
+    decide_dispute,
+    decide_refund,
+    event_refs,
+    note_from_event,
+)
 
 
 def refund(amount_refunded, source="evt_r", captured=2000):
@@ -68,14 +75,32 @@ def test_another_dispute_id_is_not_recorded_over_the_first():
 
 def test_facts_and_refs_from_events():
     """Charge and dispute events become facts that name their PaymentIntent and order."""
-    charge = {"id": "ch_1", "payment_intent": "pi_1", "metadata": {"order_id": "ord_1"}, "amount_refunded": 5,
-              "amount_captured": 10, "currency": "USD"}
+    charge = {
+        "id": "ch_1",
+        "payment_intent": "pi_1",
+        "metadata": {"order_id": "ord_1"},
+        "amount_refunded": 5,
+        "amount_captured": 10,
+        "currency": "USD",
+    }
     event = {"id": "evt_1", "type": "charge.refunded", "created": 7, "data": {"object": charge}}
     fact = note_from_event(event)
     assert (fact.amount_refunded, fact.currency, fact.metadata_order_id) == (5, "usd", "ord_1")
     assert event_refs(event) == ("pi_1", "ord_1")
-    closed = {"id": "evt_2", "type": "charge.dispute.closed", "created": 8,
-              "data": {"object": {"id": "dp_1", "charge": {"id": "ch_1"}, "payment_intent": "pi_1", "status": "won",
-                                  "amount": 10, "currency": "usd"}}}
+    closed = {
+        "id": "evt_2",
+        "type": "charge.dispute.closed",
+        "created": 8,
+        "data": {
+            "object": {
+                "id": "dp_1",
+                "charge": {"id": "ch_1"},
+                "payment_intent": "pi_1",
+                "status": "won",
+                "amount": 10,
+                "currency": "usd",
+            }
+        },
+    }
     assert (note_from_event(closed).charge_id, note_from_event(closed).rank) == ("ch_1", 2)
     assert note_from_event({"id": "evt_3", "type": "refund.created", "data": {"object": {}}}) is None

@@ -1,4 +1,5 @@
 """The chaos command itself: a small run under a high fault rate keeps every invariant."""
+
 from tests.chaos.__main__ import table
 from tests.chaos.run import run
 

@@ -1,4 +1,5 @@
 """POST /checkout and GET /orders: pricing from the catalog, validation, idempotency."""
+
 import pytest
 
 from tests.helpers import checkout
@@ -6,8 +7,7 @@ from tests.helpers import checkout
 
 def test_checkout_creates_pending_order_priced_from_catalog(client, fake_stripe, raw_db):
     """A valid cart makes a pending order priced from the DB and a PI for exactly that amount."""
-    response = checkout(client, [{"sku": "tee", "quantity": 2}, {"sku": "mug", "quantity": 1}],
-                        email="ada@example.com")
+    response = checkout(client, [{"sku": "tee", "quantity": 2}, {"sku": "mug", "quantity": 1}], email="ada@example.com")
     assert response.status_code == 201
     body = response.get_json()
     assert body["status"] == "pending" and body["amount"] == 2 * 2000 + 1250 and body["currency"] == "usd"
@@ -18,7 +18,9 @@ def test_checkout_creates_pending_order_priced_from_catalog(client, fake_stripe,
     stored = raw_db.orders.find_one({"_id": body["order_id"]})
     assert stored["status"] == "pending" and stored["payment_intent_id"] == pi["id"]
     assert [(i["sku"], i["quantity"], i["unit_amount"]) for i in stored["items"]] == [
-        ("mug", 1, 1250), ("tee", 2, 2000)]
+        ("mug", 1, 1250),
+        ("tee", 2, 2000),
+    ]
 
 
 def test_client_supplied_price_fields_are_rejected(client, raw_db):
@@ -30,27 +32,30 @@ def test_client_supplied_price_fields_are_rejected(client, raw_db):
     assert raw_db.orders.count_documents({}) == 0
 
 
-@pytest.mark.parametrize("body,status,code", [
-    ({"items": []}, 422, "empty_cart"),
-    ({}, 422, "empty_cart"),
-    ({"items": "tee"}, 422, "empty_cart"),
-    ({"items": [{"sku": "nope", "quantity": 1}]}, 422, "unknown_sku"),
-    ({"items": [{"sku": "tee", "quantity": 0}]}, 422, "invalid_quantity"),
-    ({"items": [{"sku": "tee", "quantity": -3}]}, 422, "invalid_quantity"),
-    ({"items": [{"sku": "tee", "quantity": 1.5}]}, 422, "invalid_quantity"),
-    ({"items": [{"sku": "tee", "quantity": "2"}]}, 422, "invalid_quantity"),
-    ({"items": [{"sku": "tee", "quantity": True}]}, 422, "invalid_quantity"),
-    ({"items": [{"sku": "tee", "quantity": 10**30}]}, 422, "invalid_quantity"),
-    ({"items": [{"sku": "tee", "quantity": 600}, {"sku": "tee", "quantity": 600}]}, 422, "invalid_quantity"),
-    ({"items": [{"sku": "tee"}]}, 422, "invalid_item"),
-    ({"items": [["tee", 1]]}, 422, "invalid_item"),
-    ({"items": [{"sku": "", "quantity": 1}]}, 422, "invalid_sku"),
-    ({"items": [{"sku": {"$gt": ""}, "quantity": 1}]}, 422, "invalid_sku"),
-    ({"items": [{"sku": "tee", "quantity": 1}, {"sku": "print", "quantity": 1}]}, 422, "mixed_currency"),
-    ({"items": [{"sku": "tee", "quantity": 1}], "email": "not-an-email"}, 422, "invalid_email"),
-    ({"items": [{"sku": "tee", "quantity": 1}] * 51}, 422, "too_many_items"),
-    ([1, 2], 422, "invalid_body"),
-])
+@pytest.mark.parametrize(
+    "body,status,code",
+    [
+        ({"items": []}, 422, "empty_cart"),
+        ({}, 422, "empty_cart"),
+        ({"items": "tee"}, 422, "empty_cart"),
+        ({"items": [{"sku": "nope", "quantity": 1}]}, 422, "unknown_sku"),
+        ({"items": [{"sku": "tee", "quantity": 0}]}, 422, "invalid_quantity"),
+        ({"items": [{"sku": "tee", "quantity": -3}]}, 422, "invalid_quantity"),
+        ({"items": [{"sku": "tee", "quantity": 1.5}]}, 422, "invalid_quantity"),
+        ({"items": [{"sku": "tee", "quantity": "2"}]}, 422, "invalid_quantity"),
+        ({"items": [{"sku": "tee", "quantity": True}]}, 422, "invalid_quantity"),
+        ({"items": [{"sku": "tee", "quantity": 10**30}]}, 422, "invalid_quantity"),
+        ({"items": [{"sku": "tee", "quantity": 600}, {"sku": "tee", "quantity": 600}]}, 422, "invalid_quantity"),
+        ({"items": [{"sku": "tee"}]}, 422, "invalid_item"),
+        ({"items": [["tee", 1]]}, 422, "invalid_item"),
+        ({"items": [{"sku": "", "quantity": 1}]}, 422, "invalid_sku"),
+        ({"items": [{"sku": {"$gt": ""}, "quantity": 1}]}, 422, "invalid_sku"),
+        ({"items": [{"sku": "tee", "quantity": 1}, {"sku": "print", "quantity": 1}]}, 422, "mixed_currency"),
+        ({"items": [{"sku": "tee", "quantity": 1}], "email": "not-an-email"}, 422, "invalid_email"),
+        ({"items": [{"sku": "tee", "quantity": 1}] * 51}, 422, "too_many_items"),
+        ([1, 2], 422, "invalid_body"),
+    ],
+)
 def test_bad_checkout_input_is_a_clear_4xx_and_stores_nothing(client, raw_db, fake_stripe, body, status, code):
     """Every malformed or unacceptable cart gets a JSON error naming the problem; nothing is saved."""
     response = client.post("/checkout", json=body)
@@ -72,6 +77,7 @@ def test_non_json_bodies_are_rejected(client, raw_db):
 def test_order_total_above_stripe_limit_is_rejected(client, services, raw_db):
     """A total above Stripe's eight-digit limit is refused before anything is stored."""
     from service.handlers import import_products
+
     import_products(services, [{"sku": "car", "name": "Car", "unit_amount": 99_000_000, "currency": "usd"}])
     response = checkout(client, [{"sku": "car", "quantity": 2}])
     assert response.status_code == 422 and response.get_json()["error"]["code"] == "amount_too_large"
@@ -187,8 +193,10 @@ def test_retry_after_the_key_window_finds_the_pi_instead_of_creating_one(client,
     from service.clock import utcnow
 
     first = checkout(client, key="old-cart").get_json()
-    raw_db.orders.update_one({"_id": first["order_id"]}, {"$set": {"created_at": utcnow() - timedelta(days=2)},
-                                                          "$unset": {"payment_intent_id": ""}})
+    raw_db.orders.update_one(
+        {"_id": first["order_id"]},
+        {"$set": {"created_at": utcnow() - timedelta(days=2)}, "$unset": {"payment_intent_id": ""}},
+    )
     retried = checkout(client, key="old-cart")
     assert retried.status_code == 201 and retried.get_json()["payment_intent_id"] == first["payment_intent_id"]
     assert fake_stripe.payment_intents_created == 1

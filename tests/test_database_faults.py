@@ -1,4 +1,5 @@
 """The database failing under the webhook and checkout: 503s, redelivery heals, durability."""
+
 import time
 
 import mongoengine

@@ -1,4 +1,5 @@
 """Out-of-order and duplicated delivery: a property test over one PaymentIntent's events."""
+
 import copy
 
 from hypothesis import HealthCheck, given, settings
@@ -15,8 +16,12 @@ LIFECYCLES = [
     ["payment_failed", "processing", "canceled"],
     ["processing", "payment_failed", "processing"],
 ]
-TYPES = {"processing": "payment_intent.processing", "payment_failed": "payment_intent.payment_failed",
-         "succeeded": "payment_intent.succeeded", "canceled": "payment_intent.canceled"}
+TYPES = {
+    "processing": "payment_intent.processing",
+    "payment_failed": "payment_intent.payment_failed",
+    "succeeded": "payment_intent.succeeded",
+    "canceled": "payment_intent.canceled",
+}
 
 
 def lifecycle_events(fake, pi_id, kinds, tag):
@@ -24,10 +29,21 @@ def lifecycle_events(fake, pi_id, kinds, tag):
     pi = copy.deepcopy(fake.payment_intents[pi_id])
     events = []
     for index, kind in enumerate(kinds):
-        snapshot = dict(pi, status="requires_payment_method" if kind == "payment_failed" else kind,
-                        amount_received=pi["amount"] if kind == "succeeded" else 0)
-        events.append({"id": f"evt_{tag}_{index}", "object": "event", "type": TYPES[kind],
-                       "created": 1_700_000_000 + index, "livemode": False, "data": {"object": snapshot}})
+        snapshot = dict(
+            pi,
+            status="requires_payment_method" if kind == "payment_failed" else kind,
+            amount_received=pi["amount"] if kind == "succeeded" else 0,
+        )
+        events.append(
+            {
+                "id": f"evt_{tag}_{index}",
+                "object": "event",
+                "type": TYPES[kind],
+                "created": 1_700_000_000 + index,
+                "livemode": False,
+                "data": {"object": snapshot},
+            }
+        )
     return events
 
 

@@ -1,4 +1,5 @@
 """`python -m service dev outage`: only the web app's writes fail, and only for a while."""
+
 import json
 
 import pymongo
@@ -11,8 +12,9 @@ from service.devtools import outage
 def clients(mongo):
     """(web app's client named like the dev stack's, anyone else's client); the fail point is
     scoped to the web app's name, so the shared server is safe for other tests."""
-    web = pymongo.MongoClient(mongo.uri(), appname=outage.WEB_APP_NAME, serverSelectionTimeoutMS=2000,
-                              retryWrites=False)
+    web = pymongo.MongoClient(
+        mongo.uri(), appname=outage.WEB_APP_NAME, serverSelectionTimeoutMS=2000, retryWrites=False
+    )
     other = pymongo.MongoClient(mongo.uri(), serverSelectionTimeoutMS=2000)
     yield web.outage_demo, other.outage_demo
     other.drop_database("outage_demo")

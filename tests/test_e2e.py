@@ -1,5 +1,6 @@
 """End to end: gunicorn started as the Procfile says, the CLI as an operator runs it, a real
 SecantusDB daemon and the fake Stripe API with signed, redelivered webhooks."""
+
 import json
 import time
 
@@ -30,8 +31,12 @@ def stack(own_mongo, fake_stripe, tmp_path):
 def test_buy_and_pay_through_gunicorn(stack, fake_stripe, own_mongo):
     """Checkout over HTTP, Stripe confirms, the signed webhook marks the order paid."""
     server, env = stack
-    response = requests.post(server.url + "/checkout", json={"items": [{"sku": "tee", "quantity": 3}]},
-                             headers={"Idempotency-Key": "e2e-1"}, timeout=10)
+    response = requests.post(
+        server.url + "/checkout",
+        json={"items": [{"sku": "tee", "quantity": 3}]},
+        headers={"Idempotency-Key": "e2e-1"},
+        timeout=10,
+    )
     assert response.status_code == 201, response.text
     body = response.json()
     assert body["amount"] == 6000
@@ -49,8 +54,7 @@ def test_database_outage_heals_through_stripe_redelivery(stack, fake_stripe, own
     """The DB dies under gunicorn: Stripe's delivery gets 503s, the redelivery after the DB is
     back pays the order once."""
     server, env = stack
-    body = requests.post(server.url + "/checkout", json={"items": [{"sku": "tee", "quantity": 1}]},
-                         timeout=10).json()
+    body = requests.post(server.url + "/checkout", json={"items": [{"sku": "tee", "quantity": 1}]}, timeout=10).json()
     event = fake_stripe.succeed(body["payment_intent_id"])
     own_mongo.kill()
     deliverer = Deliverer(server.url + "/webhooks/stripe", [WEBHOOK_SECRET])

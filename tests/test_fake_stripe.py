@@ -1,5 +1,6 @@
 """The fake Stripe API, exercised through the real stripe-python client, and its webhook
 signing and redelivery. If these pass, the service's tests talk to a faithful Stripe."""
+
 import json
 import threading
 import time
@@ -48,8 +49,12 @@ def fake(server, clock):
 
 
 def make_client(fake, timeout=2.0, api_key=API_KEY):
-    return stripe.StripeClient(api_key, base_addresses={"api": fake.url}, max_network_retries=0,
-                               http_client=stripe.RequestsClient(timeout=timeout))
+    return stripe.StripeClient(
+        api_key,
+        base_addresses={"api": fake.url},
+        max_network_retries=0,
+        http_client=stripe.RequestsClient(timeout=timeout),
+    )
 
 
 @pytest.fixture
@@ -58,10 +63,14 @@ def client(fake):
 
 
 def create_pi(client, order_id="o1", key=None, amount=1500, **extra):
-    params = {"amount": amount, "currency": "usd", "metadata": {"order_id": order_id},
-              "automatic_payment_methods": {"enabled": True}, **extra}
-    return client.v1.payment_intents.create(
-        params=params, options={"idempotency_key": key or f"order-{order_id}-pi"})
+    params = {
+        "amount": amount,
+        "currency": "usd",
+        "metadata": {"order_id": order_id},
+        "automatic_payment_methods": {"enabled": True},
+        **extra,
+    }
+    return client.v1.payment_intents.create(params=params, options={"idempotency_key": key or f"order-{order_id}-pi"})
 
 
 def wait_until(predicate, timeout=3.0):
@@ -72,6 +81,7 @@ def wait_until(predicate, timeout=3.0):
 
 
 # --- PaymentIntents and idempotency -----------------------------------------------------
+
 
 def test_create_returns_a_new_payment_intent_that_retrieve_finds(fake, client):
     """A created PI has Stripe's shape and status; retrieve returns the same object."""
@@ -129,10 +139,15 @@ def test_concurrent_requests_with_one_key_create_one_payment_intent(fake, client
     assert fake.payment_intents_created == 1
 
 
-@pytest.mark.parametrize("params, param", [
-    ({"amount": 0}, "amount"), ({"amount": "12.5"}, "amount"), ({"currency": "dollars"}, "currency"),
-    ({"colour": "red"}, "colour"),
-])
+@pytest.mark.parametrize(
+    "params, param",
+    [
+        ({"amount": 0}, "amount"),
+        ({"amount": "12.5"}, "amount"),
+        ({"currency": "dollars"}, "currency"),
+        ({"colour": "red"}, "colour"),
+    ],
+)
 def test_create_rejects_invalid_params_without_saving_the_key(fake, client, params, param):
     """Bad amount/currency/unknown params are 400s naming the param; the key stays usable."""
     with pytest.raises(stripe.InvalidRequestError) as error:
@@ -159,7 +174,8 @@ def test_cancel_sets_reason_and_refuses_a_terminal_payment_intent(fake, client):
     """API cancel records the reason and event; canceling again is payment_intent_unexpected_state."""
     pi = create_pi(client)
     canceled = client.v1.payment_intents.cancel(
-        pi.id, params={"cancellation_reason": "abandoned"}, options={"idempotency_key": "c1"})
+        pi.id, params={"cancellation_reason": "abandoned"}, options={"idempotency_key": "c1"}
+    )
     assert (canceled.status, canceled.cancellation_reason) == ("canceled", "abandoned")
     event = fake.events[-1]
     assert event["type"] == "payment_intent.canceled"
@@ -170,6 +186,7 @@ def test_cancel_sets_reason_and_refuses_a_terminal_payment_intent(fake, client):
 
 
 # --- faults -------------------------------------------------------------------------------
+
 
 def test_error_fault_5xx_is_an_api_error_carrying_should_retry(fake, client):
     """An injected 500 raises stripe.APIError with the Stripe-Should-Retry header; nothing runs."""
@@ -212,7 +229,7 @@ def test_delay_beyond_client_timeout_is_a_connection_error_but_stripe_did_the_wo
 
 
 def test_after_fault_stores_the_result_so_a_keyed_retry_gets_it_back(fake, client):
-    """"after" runs the request but drops the answer; the retry is a replay of that PI."""
+    """ "after" runs the request but drops the answer; the retry is a replay of that PI."""
     fake.inject("POST", "/v1/payment_intents", "after")
     with pytest.raises(stripe.APIConnectionError):
         create_pi(client)
@@ -238,6 +255,7 @@ def test_faults_are_consumed_in_order_and_only_by_matching_requests(fake, client
 
 # --- state changes and their events -------------------------------------------------------
 
+
 def test_fail_then_succeed_on_the_same_payment_intent(fake, client):
     """A decline returns the PI to requires_payment_method; a later success is allowed."""
     pi = create_pi(client)
@@ -252,8 +270,12 @@ def test_fail_then_succeed_on_the_same_payment_intent(fake, client):
     assert failed["data"]["object"]["status"] == "requires_payment_method"  # snapshots are frozen
     assert client.v1.payment_intents.retrieve(pi.id).status == "succeeded"
     assert [e["type"] for e in fake.events] == [
-        "payment_intent.created", "charge.failed", "payment_intent.payment_failed",
-        "charge.succeeded", "payment_intent.succeeded"]
+        "payment_intent.created",
+        "charge.failed",
+        "payment_intent.payment_failed",
+        "charge.succeeded",
+        "payment_intent.succeeded",
+    ]
     with pytest.raises(FakeStripeError):
         fake.cancel(pi.id)
 
@@ -283,8 +305,9 @@ def test_refunds_annotate_the_charge_and_refuse_more_than_was_paid(fake, client)
     """A partial refund emits charge.refunded; refunding beyond the rest is a 400."""
     pi = create_pi(client)
     fake.succeed(pi.id)
-    refund = client.v1.refunds.create(params={"payment_intent": pi.id, "amount": 500},
-                                      options={"idempotency_key": "r1"})
+    refund = client.v1.refunds.create(
+        params={"payment_intent": pi.id, "amount": 500}, options={"idempotency_key": "r1"}
+    )
     assert (refund.object, refund.amount, refund.status) == ("refund", 500, "succeeded")
     charge = fake.events[-1]["data"]["object"]
     assert fake.events[-1]["type"] == "charge.refunded"
@@ -303,6 +326,7 @@ def test_make_event_records_an_arbitrary_event(fake, client):
 
 # --- Events API ---------------------------------------------------------------------------
 
+
 def test_events_list_filters_by_types_and_created(fake, client, clock):
     """types[], type wildcards and created[gt|lt] select events; results are newest first."""
     pi = create_pi(client)
@@ -310,14 +334,16 @@ def test_events_list_filters_by_types_and_created(fake, client, clock):
     fake.fail(pi.id)
     clock.now += 10
     fake.succeed(pi.id)
-    listed = client.v1.events.list(params={
-        "types": ["payment_intent.succeeded", "payment_intent.payment_failed"],
-        "created": {"gt": int(clock.now) - 10}, "limit": 100})
+    listed = client.v1.events.list(
+        params={
+            "types": ["payment_intent.succeeded", "payment_intent.payment_failed"],
+            "created": {"gt": int(clock.now) - 10},
+            "limit": 100,
+        }
+    )
     assert [e.type for e in listed.data] == ["payment_intent.succeeded"]
-    older = client.v1.events.list(params={"type": "payment_intent.*",
-                                          "created": {"lt": int(clock.now)}})
-    assert [e.type for e in older.data] == ["payment_intent.payment_failed",
-                                            "payment_intent.created"]
+    older = client.v1.events.list(params={"type": "payment_intent.*", "created": {"lt": int(clock.now)}})
+    assert [e.type for e in older.data] == ["payment_intent.payment_failed", "payment_intent.created"]
     assert listed.url == "/v1/events" and listed.has_more is False
 
 
@@ -362,6 +388,7 @@ def test_event_has_stripe_shape(fake, client):
 
 # --- list and search ----------------------------------------------------------------------
 
+
 def test_search_finds_payment_intents_by_metadata_and_status(fake, client):
     """metadata['order_id']:'X' finds that order's PI; AND status narrows it."""
     mine, other = create_pi(client, "o1"), create_pi(client, "o2")
@@ -369,8 +396,7 @@ def test_search_finds_payment_intents_by_metadata_and_status(fake, client):
     found = client.v1.payment_intents.search(params={"query": "metadata['order_id']:'o1'"})
     assert [pi.id for pi in found.data] == [mine.id]
     assert found.object == "search_result" and found.next_page is None
-    paid = client.v1.payment_intents.search(
-        params={"query": "metadata['order_id']:'o2' AND status:'succeeded'"})
+    paid = client.v1.payment_intents.search(params={"query": "metadata['order_id']:'o2' AND status:'succeeded'"})
     assert [pi.id for pi in paid.data] == [other.id]
     with pytest.raises(stripe.InvalidRequestError):
         client.v1.payment_intents.search(params={"query": "email~'x'"})
@@ -395,19 +421,20 @@ def test_list_payment_intents_pages_newest_first(fake, client, clock):
         clock.now += 1
     page = client.v1.payment_intents.list(params={"limit": 2, "created": {"gte": 1_700_000_001}})
     assert [pi.id for pi in page.data] == [ids[3], ids[2]] and page.has_more
-    rest = client.v1.payment_intents.list(params={"limit": 2, "starting_after": ids[2],
-                                                  "created": {"gte": 1_700_000_001}})
+    rest = client.v1.payment_intents.list(
+        params={"limit": 2, "starting_after": ids[2], "created": {"gte": 1_700_000_001}}
+    )
     assert [pi.id for pi in rest.data] == [ids[1]] and not rest.has_more
 
 
 def test_form_parsing_accepts_stripe_python_and_curl_array_styles():
     """Indexed and empty-bracket arrays, nested dicts and blank values all decode."""
     parsed = parse_form("types[0]=a&types[1]=b&x[]=1&x[]=2&created[gte]=5&metadata[k]=&q=a+b")
-    assert parsed == {"types": ["a", "b"], "x": ["1", "2"], "created": {"gte": "5"},
-                      "metadata": {"k": ""}, "q": "a b"}
+    assert parsed == {"types": ["a", "b"], "x": ["1", "2"], "created": {"gte": "5"}, "metadata": {"k": ""}, "q": "a b"}
 
 
 # --- webhooks -------------------------------------------------------------------------------
+
 
 def test_signed_payload_verifies_with_each_live_secret_only():
     """sign_payload output passes construct_event for each secret and fails for others."""
@@ -484,8 +511,9 @@ def test_deliverer_gives_up_after_max_attempts_and_counts_no_answer_as_zero(fake
 def test_auto_deliver_posts_every_new_event_signed(clock, endpoint):
     """With auto_deliver on, each event is delivered in the background and marked delivered."""
     hook = endpoint([500])
-    with FakeStripe(api_key=API_KEY, clock=clock, webhook_url=hook.url, webhook_secrets=[SECRET],
-                    auto_deliver=True) as auto:
+    with FakeStripe(
+        api_key=API_KEY, clock=clock, webhook_url=hook.url, webhook_secrets=[SECRET], auto_deliver=True
+    ) as auto:
         create_pi(make_client(auto))
         assert auto.drain_deliveries(5)
         assert auto.events[0]["pending_webhooks"] == 0

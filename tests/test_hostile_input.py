@@ -3,6 +3,7 @@ oversized bodies, wrong content types, header injection, a signature for another
 replays beyond the tolerance, unicode and huge numbers, unknown fields, signed but malformed
 events. Expected every time: a clear 4xx JSON error (or, for a well-formed request, the
 normal answer), nothing stored, never a 500, and no secret in any log line."""
+
 import hashlib
 import hmac
 import json
@@ -22,8 +23,12 @@ from tests.conftest import app_env, build_app
 from tests.helpers import API_KEY, CATALOG, OLD_WEBHOOK_SECRET, WEBHOOK_SECRET
 from tests.processes import Gunicorn
 
-FUZZ = settings(max_examples=60, deadline=None, database=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=60,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 PRICES = {item["sku"]: item for item in CATALOG}
 MAX_BODY = 256 * 1024
 SECRET_SHAPES = ("whsec_", "sk_test_", "sk_live_", "_secret_", API_KEY, WEBHOOK_SECRET, OLD_WEBHOOK_SECRET)
@@ -71,8 +76,11 @@ class Stored:
         self.before = self.counts()
 
     def counts(self):
-        return (self.raw_db.orders.count_documents({}), self.raw_db.stripe_events.count_documents({}),
-                self.fake.payment_intents_created)
+        return (
+            self.raw_db.orders.count_documents({}),
+            self.raw_db.stripe_events.count_documents({}),
+            self.fake.payment_intents_created,
+        )
 
     def unchanged(self):
         return self.counts() == self.before
@@ -180,13 +188,24 @@ def test_replay_of_an_old_signed_request_beyond_tolerance_is_400(client, fake, s
     assert_no_secrets(log_lines())
 
 
-CONTENT_TYPES = ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
-                 "application/xml", "application/jsonx", "text/json", "", "application/json-patch+json"]
+CONTENT_TYPES = [
+    "text/plain",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data; boundary=x",
+    "application/xml",
+    "application/jsonx",
+    "text/json",
+    "",
+    "application/json-patch+json",
+]
 
 
 @FUZZ
-@given(content_type=st.one_of(st.sampled_from(CONTENT_TYPES),
-                              st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=60)))
+@given(
+    content_type=st.one_of(
+        st.sampled_from(CONTENT_TYPES), st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=60)
+    )
+)
 def test_wrong_content_type_is_415_even_with_a_valid_signature(client, fake, stored, log_lines, content_type):
     """Anything but application/json is a 415 on both endpoints, signed or not, nothing stored."""
     if content_type.split(";")[0].strip().lower() == "application/json":
@@ -205,52 +224,99 @@ def test_oversized_body_is_413_and_stores_nothing(client, stored, log_lines, pat
     """One byte over MAX_BODY_BYTES: 413 JSON error before anything is parsed or stored."""
     body = b'{"items": "' + b"x" * MAX_BODY + b'"}'
     before = stored()
-    response = client.post(path, data=body, headers={"Content-Type": "application/json",
-                                                     "Stripe-Signature": sign_bytes(body)})
+    response = client.post(
+        path, data=body, headers={"Content-Type": "application/json", "Stripe-Signature": sign_bytes(body)}
+    )
     assert assert_client_error(response, 413) == "payload_too_large"
     assert before.unchanged()
     assert_no_secrets(log_lines())
 
 
 def _json_values():
-    scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.integers(min_value=2**63 - 5),
-                        st.floats(allow_nan=False), st.text(max_size=20))
-    return st.recursive(scalars, lambda inner: st.one_of(
-        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)), max_leaves=8)
+    scalars = st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.integers(min_value=2**63 - 5),
+        st.floats(allow_nan=False),
+        st.text(max_size=20),
+    )
+    return st.recursive(
+        scalars,
+        lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)),
+        max_leaves=8,
+    )
 
 
 def _weird_text():
-    return st.one_of(st.text(max_size=30), st.sampled_from(["evt_", "evt_\ud800", "evt_\x00", "evt_" + "a" * 300,
-                                                            "evt_ok", "ord_\ud800", "pi_\udfff"]))
+    return st.one_of(
+        st.text(max_size=30),
+        st.sampled_from(["evt_", "evt_\ud800", "evt_\x00", "evt_" + "a" * 300, "evt_ok", "ord_\ud800", "pi_\udfff"]),
+    )
 
 
 @st.composite
 def signed_events(draw):
     """Events a Stripe-signed body could carry, with hostile values where fields are read."""
-    pi = {"id": draw(st.one_of(_weird_text(), _json_values())), "object": "payment_intent",
-          "amount": 2000, "amount_received": draw(st.one_of(st.just(2000), _json_values())),
-          "currency": draw(st.one_of(st.just("usd"), _json_values())),
-          "metadata": draw(st.one_of(st.just({}), _json_values(),
-                                     st.fixed_dictionaries({"order_id": st.one_of(_weird_text(), _json_values())})))}
-    event = {"id": draw(st.one_of(st.just("evt_" + uuid.uuid4().hex), _weird_text(), _json_values())),
-             "object": "event",
-             "type": draw(st.one_of(st.sampled_from(["payment_intent.succeeded", "payment_intent.payment_failed",
-                                                     "charge.refunded", "charge.dispute.created"]),
-                                    _weird_text(), _json_values())),
-             "created": draw(st.one_of(st.just(int(time.time())), _json_values(), st.integers(2**63, 2**80))),
-             "livemode": False,
-             "data": draw(st.one_of(st.just({"object": pi}), _json_values()))}
+    pi = {
+        "id": draw(st.one_of(_weird_text(), _json_values())),
+        "object": "payment_intent",
+        "amount": 2000,
+        "amount_received": draw(st.one_of(st.just(2000), _json_values())),
+        "currency": draw(st.one_of(st.just("usd"), _json_values())),
+        "metadata": draw(
+            st.one_of(
+                st.just({}),
+                _json_values(),
+                st.fixed_dictionaries({"order_id": st.one_of(_weird_text(), _json_values())}),
+            )
+        ),
+    }
+    event = {
+        "id": draw(st.one_of(st.just("evt_" + uuid.uuid4().hex), _weird_text(), _json_values())),
+        "object": "event",
+        "type": draw(
+            st.one_of(
+                st.sampled_from(
+                    [
+                        "payment_intent.succeeded",
+                        "payment_intent.payment_failed",
+                        "charge.refunded",
+                        "charge.dispute.created",
+                    ]
+                ),
+                _weird_text(),
+                _json_values(),
+            )
+        ),
+        "created": draw(st.one_of(st.just(int(time.time())), _json_values(), st.integers(2**63, 2**80))),
+        "livemode": False,
+        "data": draw(st.one_of(st.just({"object": pi}), _json_values())),
+    }
     for key in draw(st.lists(st.sampled_from(list(event)), max_size=2)):
         event.pop(key, None)
     return event
 
 
 def _event(**changes):
-    pi = {"id": "pi_x", "object": "payment_intent", "amount": 2000, "amount_received": 2000,
-          "currency": "usd", "metadata": {"order_id": "ord_x"}}
+    pi = {
+        "id": "pi_x",
+        "object": "payment_intent",
+        "amount": 2000,
+        "amount_received": 2000,
+        "currency": "usd",
+        "metadata": {"order_id": "ord_x"},
+    }
     pi.update(changes.pop("pi", {}))
-    return {"id": "evt_" + uuid.uuid4().hex, "object": "event", "type": "payment_intent.succeeded",
-            "created": int(time.time()), "livemode": False, "data": {"object": pi}, **changes}
+    return {
+        "id": "evt_" + uuid.uuid4().hex,
+        "object": "event",
+        "type": "payment_intent.succeeded",
+        "created": int(time.time()),
+        "livemode": False,
+        "data": {"object": pi},
+        **changes,
+    }
 
 
 @FUZZ
@@ -285,24 +351,47 @@ def test_deeply_nested_signed_json_is_400(client, stored):
 
 
 # -- checkout ----------------------------------------------------------------------------
-QUANTITIES = st.one_of(st.integers(-3, 1003), st.integers(), st.sampled_from([0, -1, 2**31, 2**63, 2**64, 10**30]),
-                       st.floats(), st.booleans(), st.none(), st.text(max_size=5))
-SKUS = st.one_of(st.sampled_from(list(PRICES)), st.text(max_size=12),
-                 st.sampled_from(["ｔｅｅ", "tee\x00", "TEE", "tee ", "t\u0435e", "\ud800", "../tee", "$gt"]))
+QUANTITIES = st.one_of(
+    st.integers(-3, 1003),
+    st.integers(),
+    st.sampled_from([0, -1, 2**31, 2**63, 2**64, 10**30]),
+    st.floats(),
+    st.booleans(),
+    st.none(),
+    st.text(max_size=5),
+)
+SKUS = st.one_of(
+    st.sampled_from(list(PRICES)),
+    st.text(max_size=12),
+    st.sampled_from(["ｔｅｅ", "tee\x00", "TEE", "tee ", "t\u0435e", "\ud800", "../tee", "$gt"]),
+)
 
 
 @st.composite
 def checkout_bodies(draw):
-    items = draw(st.lists(st.one_of(
-        st.fixed_dictionaries({"sku": SKUS, "quantity": QUANTITIES}),
-        st.fixed_dictionaries({"sku": SKUS, "quantity": QUANTITIES, "price": st.integers()}),
-        _json_values()), max_size=4))
+    items = draw(
+        st.lists(
+            st.one_of(
+                st.fixed_dictionaries({"sku": SKUS, "quantity": QUANTITIES}),
+                st.fixed_dictionaries({"sku": SKUS, "quantity": QUANTITIES, "price": st.integers()}),
+                _json_values(),
+            ),
+            max_size=4,
+        )
+    )
     body = {"items": draw(st.one_of(st.just(items), _json_values()))}
     if draw(st.booleans()):
-        body["email"] = draw(st.one_of(st.text(max_size=20), st.emails(), st.sampled_from(
-            ["a@b.co", "a\ud800@example.com", "é@例え.jp", "a@b.c\u202e", "x" * 300 + "@a.io"]), _json_values()))
-    for key in draw(st.lists(st.sampled_from(["amount", "currency", "status", "order_id", "$where", "items.0"]),
-                             max_size=2)):
+        body["email"] = draw(
+            st.one_of(
+                st.text(max_size=20),
+                st.emails(),
+                st.sampled_from(["a@b.co", "a\ud800@example.com", "é@例え.jp", "a@b.c\u202e", "x" * 300 + "@a.io"]),
+                _json_values(),
+            )
+        )
+    for key in draw(
+        st.lists(st.sampled_from(["amount", "currency", "status", "order_id", "$where", "items.0"]), max_size=2)
+    ):
         body[key] = draw(_json_values())
     return body if draw(st.integers(0, 9)) else draw(_json_values())
 
@@ -325,23 +414,27 @@ def test_checkout_with_hostile_json_is_201_priced_from_catalog_or_a_clean_4xx(cl
     else:
         assert_client_error(response, 400, 422)
         assert before.unchanged()
-    assert_no_secrets(log_lines()[mark:],
-                      *([response.get_json()["client_secret"]] if response.status_code == 201 else []))
+    assert_no_secrets(
+        log_lines()[mark:], *([response.get_json()["client_secret"]] if response.status_code == 201 else [])
+    )
 
 
-@pytest.mark.parametrize("raw", [
-    b'{"items": [{"sku": "tee", "quantity": NaN}]}',
-    b'{"items": [{"sku": "tee", "quantity": Infinity}]}',
-    b'{"items": [{"sku": "tee", "quantity": -Infinity}]}',
-    b'{"items": [{"sku": "tee", "quantity": 1e400}]}',
-    b'{"items": [{"sku": "tee", "quantity": ' + b"9" * 5000 + b"}]}",
-    b'{"items": [{"sku": "tee", "quantity": 1}]',
-    b'{"items": [{"sku": "\xff\xfe", "quantity": 1}]}',
-    b"[" * 50_000 + b"]" * 50_000,
-    b'{"items": ' + b"[" * 50_000 + b"]" * 50_000 + b"}",
-    b"",
-    b"null",
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"items": [{"sku": "tee", "quantity": NaN}]}',
+        b'{"items": [{"sku": "tee", "quantity": Infinity}]}',
+        b'{"items": [{"sku": "tee", "quantity": -Infinity}]}',
+        b'{"items": [{"sku": "tee", "quantity": 1e400}]}',
+        b'{"items": [{"sku": "tee", "quantity": ' + b"9" * 5000 + b"}]}",
+        b'{"items": [{"sku": "tee", "quantity": 1}]',
+        b'{"items": [{"sku": "\xff\xfe", "quantity": 1}]}',
+        b"[" * 50_000 + b"]" * 50_000,
+        b'{"items": ' + b"[" * 50_000 + b"]" * 50_000 + b"}",
+        b"",
+        b"null",
+    ],
+)
 def test_malformed_or_extreme_json_at_checkout_is_a_clean_4xx(client, stored, log_lines, raw):
     """Non-finite numbers, 5000-digit integers, broken and deeply nested JSON: 400/422, nothing stored."""
     before = stored()
@@ -381,8 +474,11 @@ def web(env, tmp_path_factory, app):
 def _raw_post(server, path, head_lines, chunks):
     """Send a request by hand (chunked when ``chunks`` is a list); returns (status, body)."""
     with socket.create_connection(("127.0.0.1", server.port), timeout=15) as sock:
-        sock.sendall(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n".encode() + b"".join(
-            line + b"\r\n" for line in head_lines) + b"\r\n")
+        sock.sendall(
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n".encode()
+            + b"".join(line + b"\r\n" for line in head_lines)
+            + b"\r\n"
+        )
         try:
             for chunk in chunks:
                 sock.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
@@ -412,12 +508,23 @@ def test_oversized_body_is_413_under_gunicorn(web, raw_db, fake, path):
     """Through gunicorn an oversized body, with Content-Length or chunked, is the JSON 413; nothing stored."""
     before = Stored(raw_db, fake)
     body = b'{"items": "' + b"x" * MAX_BODY + b'"}'
-    response = requests.post(web.url + path, data=body, timeout=15, headers={
-        "Content-Type": "application/json", "Stripe-Signature": sign_bytes(body)})
+    response = requests.post(
+        web.url + path,
+        data=body,
+        timeout=15,
+        headers={"Content-Type": "application/json", "Stripe-Signature": sign_bytes(body)},
+    )
     assert response.status_code == 413 and response.json()["error"]["code"] == "payload_too_large"
-    status, reply = _raw_post(web, path, [b"Content-Type: application/json", b"Transfer-Encoding: chunked",
-                                          b"Stripe-Signature: " + sign_bytes(body).encode()],
-                              [body[i:i + 16384] for i in range(0, len(body), 16384)])
+    status, reply = _raw_post(
+        web,
+        path,
+        [
+            b"Content-Type: application/json",
+            b"Transfer-Encoding: chunked",
+            b"Stripe-Signature: " + sign_bytes(body).encode(),
+        ],
+        [body[i : i + 16384] for i in range(0, len(body), 16384)],
+    )
     assert status == 413 and json.loads(reply)["error"]["code"] == "payload_too_large"
     assert before.unchanged()
     assert not any(shape in web.logs() for shape in SECRET_SHAPES)
@@ -440,9 +547,10 @@ def test_header_injection_and_smuggling_under_gunicorn_is_400(web, raw_db, fake,
     before = Stored(raw_db, fake)
     body = json.dumps({"id": "evt_injected", "type": "payment_intent.succeeded"}).encode()
     with socket.create_connection(("127.0.0.1", web.port), timeout=15) as sock:
-        sock.sendall(b"POST /webhooks/stripe HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-                     b"Content-Type: application/json\r\nContent-Length: %d\r\n%s\r\n\r\n%s"
-                     % (len(body), header, body))
+        sock.sendall(
+            b"POST /webhooks/stripe HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+            b"Content-Type: application/json\r\nContent-Length: %d\r\n%s\r\n\r\n%s" % (len(body), header, body)
+        )
         reply = b""
         while data := sock.recv(65536):
             reply += data

@@ -1,5 +1,6 @@
 """/metrics: Prometheus text with webhook, Stripe, inbox, overdue-order and reconciler metrics,
 correct in one process and summed over gunicorn workers."""
+
 import glob
 import json
 import os
@@ -22,8 +23,11 @@ from tests.processes import Gunicorn, flask_cli
 
 def samples(text):
     """{(sample name, frozenset(labels)): value} of one exposition."""
-    return {(s.name, frozenset(s.labels.items())): s.value
-            for family in text_string_to_metric_families(text) for s in family.samples}
+    return {
+        (s.name, frozenset(s.labels.items())): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
 
 
 def value(parsed, name, **labels):
@@ -49,6 +53,7 @@ def test_webhook_deliveries_are_counted_by_type_and_outcome(client, fake_stripe)
 
     def delta(name, **labels):
         return value(after, name, **labels) - value(before, name, **labels)
+
     assert delta("payments_webhook_deliveries_total", type="payment_intent.succeeded", outcome="applied") == 1
     assert delta("payments_webhook_deliveries_total", type="payment_intent.succeeded", outcome="duplicate") == 1
     assert delta("payments_webhook_deliveries_total", type="other", outcome="ignored") == 1
@@ -66,8 +71,10 @@ def test_stripe_failures_are_counted_by_outcome(client, fake_stripe):
     after = scrape(client)
     operation = "POST /v1/payment_intents"
     for outcome in ("server_error", "ok"):
-        assert (value(after, "payments_stripe_api_calls_total", operation=operation, outcome=outcome)
-                - value(before, "payments_stripe_api_calls_total", operation=operation, outcome=outcome)) == 1
+        assert (
+            value(after, "payments_stripe_api_calls_total", operation=operation, outcome=outcome)
+            - value(before, "payments_stripe_api_calls_total", operation=operation, outcome=outcome)
+        ) == 1
     assert value(after, "payments_stripe_api_duration_seconds_count", operation=operation) >= 2
 
 
@@ -136,12 +143,17 @@ def test_metrics_add_up_across_two_gunicorn_workers(two_workers, fake_stripe):
 
     def post_webhook(body_and_header):
         body, header = body_and_header
-        return requests.post(server.url + "/webhooks/stripe", data=body, timeout=10,
-                             headers={"Stripe-Signature": header, "Content-Type": "application/json"}).status_code
+        return requests.post(
+            server.url + "/webhooks/stripe",
+            data=body,
+            timeout=10,
+            headers={"Stripe-Signature": header, "Content-Type": "application/json"},
+        ).status_code
 
     def buy(_):
-        return requests.post(server.url + "/checkout", json={"items": [{"sku": "tee", "quantity": 1}]},
-                             timeout=10).json()
+        return requests.post(
+            server.url + "/checkout", json={"items": [{"sku": "tee", "quantity": 1}]}, timeout=10
+        ).json()
 
     with ThreadPoolExecutor(8) as pool:
         orders = list(pool.map(buy, range(12)))
@@ -158,14 +170,18 @@ def test_metrics_add_up_across_two_gunicorn_workers(two_workers, fake_stripe):
     for _ in range(6):  # keep-alive off: each scrape may land on either worker
         text = requests.get(server.url + "/metrics", timeout=10).text
         parsed = samples(text)
-        assert value(parsed, "payments_webhook_deliveries_total", type="payment_intent.succeeded",
-                     outcome="applied") == 8
-        assert value(parsed, "payments_webhook_deliveries_total", type="payment_intent.succeeded",
-                     outcome="duplicate") == 3
+        assert (
+            value(parsed, "payments_webhook_deliveries_total", type="payment_intent.succeeded", outcome="applied") == 8
+        )
+        assert (
+            value(parsed, "payments_webhook_deliveries_total", type="payment_intent.succeeded", outcome="duplicate")
+            == 3
+        )
         assert value(parsed, "payments_webhook_deliveries_total", type="charge.refunded", outcome="applied") == 1
         assert value(parsed, "payments_webhook_signature_failures_total", reason="invalid_signature") == 5
         assert value(parsed, "payments_webhook_duration_seconds_count") == 17
-        assert value(parsed, "payments_stripe_api_calls_total", operation="POST /v1/payment_intents",
-                     outcome="ok") == 12
+        assert (
+            value(parsed, "payments_stripe_api_calls_total", operation="POST /v1/payment_intents", outcome="ok") == 12
+        )
         assert value(parsed, "payments_inbox_events", state="applied") == 9
         assert value(parsed, "payments_reconcile_runs_total", outcome="ok") == 1

@@ -1,4 +1,5 @@
 """The pure order state machine: every row of the state machine table in docs/ARCHITECTURE.md, stale facts, amounts."""
+
 import pytest
 
 from service.domain import orders
@@ -12,22 +13,40 @@ def view(status, **kw):
 
 
 def fact(trigger, source="evt_1", at=100, amount=2000, currency="usd", order_id="ord_1", pi="pi_1"):
-    return PaymentFact(source_id=source, trigger=trigger, payment_intent_id=pi, amount_received=amount,
-                       currency=currency, metadata_order_id=order_id, occurred_at=at)
+    return PaymentFact(
+        source_id=source,
+        trigger=trigger,
+        payment_intent_id=pi,
+        amount_received=amount,
+        currency=currency,
+        metadata_order_id=order_id,
+        occurred_at=at,
+    )
 
 
 TABLE = [
-    ("pending", "processing", "processing"), ("pending", "payment_failed", "payment_failed"),
-    ("pending", "succeeded", "paid"), ("pending", "canceled", "canceled"),
-    ("processing", "processing", None), ("processing", "payment_failed", "payment_failed"),
-    ("processing", "succeeded", "paid"), ("processing", "canceled", "canceled"),
-    ("payment_failed", "processing", "processing"), ("payment_failed", "payment_failed", None),
-    ("payment_failed", "succeeded", "paid"), ("payment_failed", "canceled", "canceled"),
-    ("paid", "processing", None), ("paid", "payment_failed", None),
-    ("paid", "succeeded", None), ("paid", "canceled", None),
-    ("canceled", "processing", None), ("canceled", "payment_failed", None),
-    ("canceled", "succeeded", "needs_review"), ("canceled", "canceled", None),
-    ("needs_review", "succeeded", None), ("needs_review", "payment_failed", None),
+    ("pending", "processing", "processing"),
+    ("pending", "payment_failed", "payment_failed"),
+    ("pending", "succeeded", "paid"),
+    ("pending", "canceled", "canceled"),
+    ("processing", "processing", None),
+    ("processing", "payment_failed", "payment_failed"),
+    ("processing", "succeeded", "paid"),
+    ("processing", "canceled", "canceled"),
+    ("payment_failed", "processing", "processing"),
+    ("payment_failed", "payment_failed", None),
+    ("payment_failed", "succeeded", "paid"),
+    ("payment_failed", "canceled", "canceled"),
+    ("paid", "processing", None),
+    ("paid", "payment_failed", None),
+    ("paid", "succeeded", None),
+    ("paid", "canceled", None),
+    ("canceled", "processing", None),
+    ("canceled", "payment_failed", None),
+    ("canceled", "succeeded", "needs_review"),
+    ("canceled", "canceled", None),
+    ("needs_review", "succeeded", None),
+    ("needs_review", "payment_failed", None),
 ]
 
 
@@ -55,11 +74,14 @@ def test_older_succeeded_still_pays():
     assert decide(view("payment_failed", last_event_at=500), fact("succeeded", at=10)).to_status == "paid"
 
 
-@pytest.mark.parametrize("change,reason_part", [
-    ({"amount": 1999}, "amount_received"),
-    ({"currency": "eur"}, "currency"),
-    ({"order_id": "ord_other"}, "metadata.order_id"),
-])
+@pytest.mark.parametrize(
+    "change,reason_part",
+    [
+        ({"amount": 1999}, "amount_received"),
+        ({"currency": "eur"}, "currency"),
+        ({"order_id": "ord_other"}, "metadata.order_id"),
+    ],
+)
 def test_mismatched_success_needs_review(change, reason_part):
     """A success whose amount, currency or order id differs goes to needs_review, not paid."""
     decision = decide(view("pending"), fact("succeeded", **change))
@@ -79,12 +101,29 @@ def test_order_without_payment_intent_accepts_its_first():
 
 def test_fact_from_event_reads_the_snapshot():
     """Event -> fact carries amount_received, currency, order id and the decline message."""
-    event = {"id": "evt_9", "type": "payment_intent.payment_failed", "created": 77, "data": {"object": {
-        "id": "pi_9", "amount_received": 0, "currency": "USD", "metadata": {"order_id": "ord_9"},
-        "last_payment_error": {"message": "Your card was declined."}}}}
+    event = {
+        "id": "evt_9",
+        "type": "payment_intent.payment_failed",
+        "created": 77,
+        "data": {
+            "object": {
+                "id": "pi_9",
+                "amount_received": 0,
+                "currency": "USD",
+                "metadata": {"order_id": "ord_9"},
+                "last_payment_error": {"message": "Your card was declined."},
+            }
+        },
+    }
     got = orders.fact_from_event(event)
-    assert (got.trigger, got.payment_intent_id, got.currency, got.metadata_order_id, got.occurred_at,
-            got.failure_message) == ("payment_failed", "pi_9", "usd", "ord_9", 77, "Your card was declined.")
+    assert (
+        got.trigger,
+        got.payment_intent_id,
+        got.currency,
+        got.metadata_order_id,
+        got.occurred_at,
+        got.failure_message,
+    ) == ("payment_failed", "pi_9", "usd", "ord_9", 77, "Your card was declined.")
     assert orders.fact_from_event({"type": "customer.created"}) is None
 
 

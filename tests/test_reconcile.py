@@ -1,5 +1,6 @@
 """Reconciliation: stuck orders, missing PaymentIntents, abandoned checkouts, inbox replay,
 the Events-API gap sweep, and two reconcilers at once."""
+
 import threading
 from datetime import timedelta
 
@@ -47,7 +48,8 @@ def test_orders_within_deadline_are_left_alone(services, client, fake_stripe, ra
 
 
 def test_database_failure_after_stripe_created_pi_heals_without_second_pi(
-        services, client, fake_stripe, raw_db, fail_point):
+    services, client, fake_stripe, raw_db, fail_point
+):
     """The PI id never reached our database: reconcile finds the same PI through the fixed
     idempotency key, attaches it and applies its status; Stripe still has one PI."""
     fail_point({"times": 3}, {"failCommands": ["findAndModify"], "closeConnection": True})
@@ -88,8 +90,9 @@ def test_old_order_without_pi_id_finds_its_pi_by_search(services, client, fake_s
     """Beyond the 24 h key window the PI is found by metadata search, never created again."""
     order_id, pi_id = new_order(client)
     past = utcnow() - timedelta(days=2)
-    raw_db.orders.update_one({"_id": order_id}, {"$set": {"created_at": past, "expected_by": past},
-                                                 "$unset": {"payment_intent_id": ""}})
+    raw_db.orders.update_one(
+        {"_id": order_id}, {"$set": {"created_at": past, "expected_by": past}, "$unset": {"payment_intent_id": ""}}
+    )
     handlers.reconcile(services)
     assert fake_stripe.payment_intents_created == 1
     order = raw_db.orders.find_one({"_id": order_id})

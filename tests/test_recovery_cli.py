@@ -1,5 +1,6 @@
 """The recovery commands as an operator runs them: exit statuses, events list/replay, the
 worker loop stopping on SIGTERM, and index-bounded queries."""
+
 import json
 import os
 import signal
@@ -31,9 +32,17 @@ def test_events_list_and_replay(app, client, fake_stripe, raw_db, fail_point):
     runner = app.test_cli_runner()
     order_id, pi_id = new_order(client)
     event = fake_stripe.succeed(pi_id)
-    raw_db.stripe_events.insert_one({"_id": event["id"], "type": event["type"], "payload": json.dumps(event),
-                                     "state": "failed", "attempts": 5, "last_error": "boom",
-                                     "received_at": utcnow()})
+    raw_db.stripe_events.insert_one(
+        {
+            "_id": event["id"],
+            "type": event["type"],
+            "payload": json.dumps(event),
+            "state": "failed",
+            "attempts": 5,
+            "last_error": "boom",
+            "received_at": utcnow(),
+        }
+    )
     listed = runner.invoke(args=["events", "list", "--state", "failed"])
     assert listed.exit_code == 0 and event["id"] in listed.output and "1 event(s)" in listed.output
     replayed = runner.invoke(args=["events", "replay", event["id"]])
@@ -46,10 +55,23 @@ def test_events_list_and_replay(app, client, fake_stripe, raw_db, fail_point):
 def test_worker_loop_stops_gracefully_on_sigterm(mongo, fake_stripe):
     """The Procfile worker runs passes in a loop and exits 0 soon after SIGTERM."""
     env = process_env(app_env(mongo, fake_stripe, STRIPE_READ_RATE=1000))
-    assert subprocess.run([os.path.join(BIN, "flask"), "--app", "wsgi", "db", "init"], cwd=ROOT, env=env,
-                          capture_output=True, timeout=60).returncode == 0
-    worker = subprocess.Popen([os.path.join(BIN, "flask"), "--app", "wsgi", "reconcile", "--loop",
-                               "--interval", "0.2"], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    assert (
+        subprocess.run(
+            [os.path.join(BIN, "flask"), "--app", "wsgi", "db", "init"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            timeout=60,
+        ).returncode
+        == 0
+    )
+    worker = subprocess.Popen(
+        [os.path.join(BIN, "flask"), "--app", "wsgi", "reconcile", "--loop", "--interval", "0.2"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         first = worker.stdout.readline()
         while first.startswith("{"):  # skip JSON log lines
@@ -78,17 +100,28 @@ def test_recovery_queries_examine_stuck_work_not_history(services, raw_db):
     through index ranges."""
     now = utcnow()
     base = {"amount": 100, "currency": "usd", "items": [], "history": [], "created_at": now, "updated_at": now}
-    raw_db.orders.insert_many([{**base, "_id": f"ord_done{i}", "status": "paid",
-                                "expected_by": now - timedelta(hours=1)} for i in range(3000)])
-    raw_db.orders.insert_many([{**base, "_id": f"ord_stuck{i}", "status": "pending",
-                                "expected_by": now - timedelta(minutes=5)} for i in range(5)])
+    raw_db.orders.insert_many(
+        [
+            {**base, "_id": f"ord_done{i}", "status": "paid", "expected_by": now - timedelta(hours=1)}
+            for i in range(3000)
+        ]
+    )
+    raw_db.orders.insert_many(
+        [
+            {**base, "_id": f"ord_stuck{i}", "status": "pending", "expected_by": now - timedelta(minutes=5)}
+            for i in range(5)
+        ]
+    )
     old = now - timedelta(minutes=5)
-    raw_db.stripe_events.insert_many([{"_id": f"evt_done{i}", "state": "applied", "received_at": now}
-                                      for i in range(3000)])
-    raw_db.stripe_events.insert_many([{"_id": f"evt_dead{i}", "state": "failed", "attempts": 10,
-                                       "received_at": old} for i in range(3000)])
-    raw_db.stripe_events.insert_many([{"_id": f"evt_open{i}", "state": "received", "received_at": old}
-                                      for i in range(3)])
+    raw_db.stripe_events.insert_many(
+        [{"_id": f"evt_done{i}", "state": "applied", "received_at": now} for i in range(3000)]
+    )
+    raw_db.stripe_events.insert_many(
+        [{"_id": f"evt_dead{i}", "state": "failed", "attempts": 10, "received_at": old} for i in range(3000)]
+    )
+    raw_db.stripe_events.insert_many(
+        [{"_id": f"evt_open{i}", "state": "received", "received_at": old} for i in range(3)]
+    )
     raw_db.stripe_events.insert_one({"_id": "evt_retry", "state": "failed", "attempts": 2, "received_at": old})
     examined, plans = _examined(raw_db, "orders", stuck_order_queries(now))
     assert examined <= 5 and all("IXSCAN" in plan for plan in plans), plans
@@ -96,4 +129,8 @@ def test_recovery_queries_examine_stuck_work_not_history(services, raw_db):
     assert examined <= 4 and all("IXSCAN" in plan for plan in plans), plans
     assert len(services.store.recovery.find_stuck_orders(now, 200)) == 5
     assert {row["_id"] for row in services.store.recovery.find_unapplied_events(now, 10, 200)} == {
-        "evt_open0", "evt_open1", "evt_open2", "evt_retry"}
+        "evt_open0",
+        "evt_open1",
+        "evt_open2",
+        "evt_retry",
+    }

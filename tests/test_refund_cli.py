@@ -1,6 +1,7 @@
 """``flask orders refund``: money back at Stripe with a fixed idempotency key, also kept in the
 refund's metadata, so a rerun after a failure never refunds twice (even after Stripe forgot the
 key) while a deliberate second refund still works."""
+
 import time
 
 import pymongo
@@ -50,6 +51,7 @@ def raw_db_of():
         settings = app.extensions["payments"].settings
         clients.append(pymongo.MongoClient(settings.mongodb_uri, serverSelectionTimeoutMS=5000))
         return clients[-1][settings.db_name]
+
     yield open_db
     for client in clients:
         client.close()
@@ -167,7 +169,9 @@ def test_refunding_the_same_amount_twice_on_purpose_makes_two_refunds(app, clien
     for _ in range(2):
         assert runner.invoke(args=["orders", "refund", order_id, "--amount", "500"]).exit_code == 0
     assert [r.idempotency_key for r in refund_requests(fake_stripe)] == [
-        f"order-{order_id}-refund-1-500", f"order-{order_id}-refund-2-500"]
+        f"order-{order_id}-refund-1-500",
+        f"order-{order_id}-refund-2-500",
+    ]
     assert sorted(r["amount"] for r in fake_stripe.store.refunds.values()) == [500, 500]
 
 

@@ -1,5 +1,6 @@
 """Refunds and disputes annotate a paid order through the inbox, in any delivery order,
 with duplicates, without ever undoing the payment."""
+
 import itertools
 
 import pytest
@@ -27,12 +28,16 @@ def refund_flow(client, fake, amounts):
     return order_id, pi_id, [fake.succeed(pi_id)] + [fake.refund(pi_id, amount) for amount in amounts]
 
 
-@pytest.mark.parametrize("amounts,status,total", [
-    ([500, 700], "partially_refunded", 1200),
-    ([500, 700, None], "refunded", 2000),
-])
-def test_refunds_in_every_delivery_order_end_at_the_cumulative_total(client, fake_stripe, raw_db, amounts, status,
-                                                                      total):
+@pytest.mark.parametrize(
+    "amounts,status,total",
+    [
+        ([500, 700], "partially_refunded", 1200),
+        ([500, 700, None], "refunded", 2000),
+    ],
+)
+def test_refunds_in_every_delivery_order_end_at_the_cumulative_total(
+    client, fake_stripe, raw_db, amounts, status, total
+):
     """Every permutation of succeeded + refunds, each delivered twice, ends paid with the refunded total."""
     _, _, reference = refund_flow(client, fake_stripe, amounts)
     for order in itertools.permutations(range(len(reference))):
@@ -61,8 +66,11 @@ def test_refund_and_dispute_together_in_every_order(client, fake_stripe, raw_db)
     """A partial refund and a lost dispute on one order, delivered in all 24 orders with duplicates."""
     for order in itertools.permutations(range(4)):
         order_id, pi_id = new_order(client)
-        events = [fake_stripe.succeed(pi_id), fake_stripe.refund(pi_id, 300),
-                  *dispute_events(fake_stripe, pi_id, "lost")]
+        events = [
+            fake_stripe.succeed(pi_id),
+            fake_stripe.refund(pi_id, 300),
+            *dispute_events(fake_stripe, pi_id, "lost"),
+        ]
         deliver_all(client, with_duplicates([events[index] for index in order]))
         body = client.get(f"/orders/{order_id}").get_json()
         assert body["status"] == "paid", order
@@ -120,9 +128,19 @@ def test_refund_family_events_are_not_counted(client, fake_stripe, raw_db):
 
 def test_refund_for_an_unknown_payment_is_ignored(client, fake_stripe, raw_db):
     """A charge.refunded for a charge that is not ours answers 200 and changes nothing."""
-    event = fake_stripe.make_event("charge.refunded", {
-        "id": "ch_foreign", "object": "charge", "amount_captured": 100, "amount_refunded": 100,
-        "currency": "usd", "payment_intent": "pi_foreign", "metadata": {}, "refunded": True})
+    event = fake_stripe.make_event(
+        "charge.refunded",
+        {
+            "id": "ch_foreign",
+            "object": "charge",
+            "amount_captured": 100,
+            "amount_refunded": 100,
+            "currency": "usd",
+            "payment_intent": "pi_foreign",
+            "metadata": {},
+            "refunded": True,
+        },
+    )
     response = deliver(client, event)
     assert response.status_code == 200 and response.get_json()["state"] == "ignored"
     assert raw_db.stripe_events.find_one({"_id": event["id"]})["payment_intent_id"] == "pi_foreign"
@@ -150,14 +168,16 @@ def test_missed_refund_event_is_recovered_by_the_sweep(app, services, client, fa
     assert raw_db.orders.find_one({"_id": order_id})["refund"]["amount_refunded"] == 250
 
 
-def test_refund_of_a_duplicate_payment_intent_is_not_the_orders_refund(client, services, fake_stripe, raw_db,
-                                                                       log_lines):
+def test_refund_of_a_duplicate_payment_intent_is_not_the_orders_refund(
+    client, services, fake_stripe, raw_db, log_lines
+):
     """A second PI for one order is flagged; refunding that duplicate (the usual fix) does not
     mark the order itself refunded."""
     order_id, pi_id = new_order(client)
     deliver_all(client, [fake_stripe.succeed(pi_id)])
-    duplicate = services.gateway.create_payment_intent(order_id=order_id, amount=2000, currency="usd",
-                                                       idempotency_key="duplicate-by-mistake")
+    duplicate = services.gateway.create_payment_intent(
+        order_id=order_id, amount=2000, currency="usd", idempotency_key="duplicate-by-mistake"
+    )
     deliver_all(client, [fake_stripe.succeed(duplicate["id"]), fake_stripe.refund(duplicate["id"])])
     order = raw_db.orders.find_one({"_id": order_id})
     assert order["status"] == "needs_review" and "refund" not in order

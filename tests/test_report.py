@@ -1,4 +1,5 @@
 """Consolidation report: succeeded PaymentIntents matched to paid orders, mismatches named."""
+
 import json
 from datetime import timedelta
 
@@ -36,14 +37,19 @@ def test_report_names_each_kind_of_mismatch(services, client, fake_stripe, raw_d
     short_id, short_pi = new_order(client)
     deliver(client, fake_stripe.succeed(short_pi))
     raw_db.orders.update_one({"_id": short_id}, {"$set": {"amount": 2500}})
-    stranger = services.gateway.create_payment_intent(order_id="ord_elsewhere", amount=700, currency="usd",
-                                                      idempotency_key="stranger")
+    stranger = services.gateway.create_payment_intent(
+        order_id="ord_elsewhere", amount=700, currency="usd", idempotency_key="stranger"
+    )
     fake_stripe.succeed(stranger["id"])
 
     result = report(services)
     kinds = {(row["kind"], row["order_id"]) for row in result["mismatches"]}
-    assert kinds == {("paid_without_payment_intent", no_pi_id), ("payment_not_marked_paid", unpaid_id),
-                     ("amount_mismatch", short_id), ("payment_without_order", None)}
+    assert kinds == {
+        ("paid_without_payment_intent", no_pi_id),
+        ("payment_not_marked_paid", unpaid_id),
+        ("amount_mismatch", short_id),
+        ("payment_without_order", None),
+    }
     assert result["matched"] == 1 and not result["ok"]
     cli = app.test_cli_runner().invoke(args=["reconcile", "--report", "--json"])
     assert cli.exit_code == 1

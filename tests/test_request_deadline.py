@@ -1,4 +1,5 @@
 """One database deadline for a whole webhook request: a slow database gets a quick 503."""
+
 import time
 
 import pymongo
@@ -18,8 +19,16 @@ SOCKET_TIMEOUT = 1.0
 
 def _app(mongo, fake_stripe, deadline):
     # A per-call budget (5 attempts, 10 s) far larger than the deadline: only the deadline can cut it short.
-    return build_app(app_env(mongo, fake_stripe, DB_SOCKET_TIMEOUT_MS=int(SOCKET_TIMEOUT * 1000),
-                             DB_RETRY_ATTEMPTS=5, DB_RETRY_MAX_SECONDS=10, WEBHOOK_DEADLINE_SECONDS=deadline))
+    return build_app(
+        app_env(
+            mongo,
+            fake_stripe,
+            DB_SOCKET_TIMEOUT_MS=int(SOCKET_TIMEOUT * 1000),
+            DB_RETRY_ATTEMPTS=5,
+            DB_RETRY_MAX_SECONDS=10,
+            WEBHOOK_DEADLINE_SECONDS=deadline,
+        )
+    )
 
 
 def _drop(app):

@@ -1,5 +1,6 @@
 """Inbox retention: a partial TTL index expires applied/ignored rows after the configured period
 (90 days by default) and never failed or unapplied ones."""
+
 import pymongo
 import pytest
 
@@ -62,8 +63,7 @@ def test_index_with_another_filter_is_recreated(raw_db):
 
 def test_retention_shorter_than_stripes_thirty_days_is_refused():
     """INBOX_RETENTION_SECONDS below 30 days fails at start-up, naming the variable."""
-    env = {"MONGODB_URI": "mongodb://127.0.0.1/x", "STRIPE_SECRET_KEY": "sk_test_x",
-           "STRIPE_WEBHOOK_SECRET": "whsec_x"}
+    env = {"MONGODB_URI": "mongodb://127.0.0.1/x", "STRIPE_SECRET_KEY": "sk_test_x", "STRIPE_WEBHOOK_SECRET": "whsec_x"}
     with pytest.raises(ConfigError, match="INBOX_RETENTION_SECONDS"):
         Settings.from_env({**env, "INBOX_RETENTION_SECONDS": str(29 * 86400)})
     assert Settings.from_env(env).inbox_retention_seconds == NINETY_DAYS

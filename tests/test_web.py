@@ -1,4 +1,5 @@
 """The checkout page and its catalog endpoint, in-process: what the browser is given."""
+
 import os
 import subprocess
 import sys
@@ -71,11 +72,13 @@ def test_products_answers_503_json_when_the_database_is_down(own_mongo, fake_str
 
 def test_serving_the_app_never_imports_the_stripe_simulator():
     """Production code (create_app + the page) does not load anything from service.devtools."""
-    code = ("import sys; from service import create_app; "
-            "app = create_app({'MONGODB_URI': 'mongodb://127.0.0.1:9/x', 'STRIPE_SECRET_KEY': 'sk_test_x', "
-            "'STRIPE_WEBHOOK_SECRET': 'whsec_x', 'STRIPE_PUBLISHABLE_KEY': 'pk_test_x'}); "
-            "assert app.test_client().get('/').status_code == 200; "
-            "print(sorted(m for m in sys.modules if m.startswith('service.devtools')))")
+    code = (
+        "import sys; from service import create_app; "
+        "app = create_app({'MONGODB_URI': 'mongodb://127.0.0.1:9/x', 'STRIPE_SECRET_KEY': 'sk_test_x', "
+        "'STRIPE_WEBHOOK_SECRET': 'whsec_x', 'STRIPE_PUBLISHABLE_KEY': 'pk_test_x'}); "
+        "assert app.test_client().get('/').status_code == 200; "
+        "print(sorted(m for m in sys.modules if m.startswith('service.devtools')))"
+    )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "[]"

@@ -1,4 +1,5 @@
 """POST /webhooks/stripe: verification, the inbox, and the reply contract in docs/ARCHITECTURE.md."""
+
 import hashlib
 import hmac
 import threading
@@ -13,9 +14,15 @@ def order_status(raw_db, order_id):
     return raw_db.orders.find_one({"_id": order_id})["status"]
 
 
-@pytest.mark.parametrize("action,expected", [
-    ("succeed", "paid"), ("fail", "payment_failed"), ("process", "processing"), ("cancel", "canceled"),
-])
+@pytest.mark.parametrize(
+    "action,expected",
+    [
+        ("succeed", "paid"),
+        ("fail", "payment_failed"),
+        ("process", "processing"),
+        ("cancel", "canceled"),
+    ],
+)
 def test_payment_event_moves_order(client, fake_stripe, raw_db, action, expected):
     """succeeded/payment_failed/processing/canceled each move a pending order as designed."""
     order_id, pi_id = new_order(client)
@@ -86,8 +93,12 @@ def test_success_after_cancel_needs_review(client, fake_stripe, raw_db):
     order_id, pi_id = new_order(client)
     canceled = fake_stripe.cancel(pi_id)
     deliver(client, canceled)
-    succeeded = dict(canceled, id="evt_money_after_cancel", type="payment_intent.succeeded",
-                     data={"object": dict(canceled["data"]["object"], status="succeeded", amount_received=2000)})
+    succeeded = dict(
+        canceled,
+        id="evt_money_after_cancel",
+        type="payment_intent.succeeded",
+        data={"object": dict(canceled["data"]["object"], status="succeeded", amount_received=2000)},
+    )
     deliver(client, succeeded)
     order = raw_db.orders.find_one({"_id": order_id})
     assert order["status"] == "needs_review" and "canceled" in order["review_reason"]
@@ -139,8 +150,11 @@ def test_malformed_json_with_valid_signature_is_400(client, raw_db):
     for body in (b"{not json", b'{"id": "evt_1"}', b"[]", b"\xff\xfe"):
         now = int(time.time())
         digest = hmac.new(WEBHOOK_SECRET.encode(), f"{now}.".encode() + body, hashlib.sha256).hexdigest()
-        response = client.post("/webhooks/stripe", data=body, headers={
-            "Stripe-Signature": f"t={now},v1={digest}", "Content-Type": "application/json"})
+        response = client.post(
+            "/webhooks/stripe",
+            data=body,
+            headers={"Stripe-Signature": f"t={now},v1={digest}", "Content-Type": "application/json"},
+        )
         assert response.status_code == 400, body
         assert response.get_json()["error"]["code"] in ("malformed_event", "invalid_signature")
     assert raw_db.stripe_events.count_documents({}) == 0
@@ -156,9 +170,18 @@ def test_unknown_event_type_is_stored_and_ignored(client, fake_stripe, raw_db):
 
 def test_event_for_unknown_order_is_ignored(client, fake_stripe, raw_db):
     """A PaymentIntent that is not ours (no matching order) is acknowledged and ignored."""
-    event = fake_stripe.make_event("payment_intent.succeeded", {
-        "id": "pi_foreign", "object": "payment_intent", "amount": 5, "amount_received": 5,
-        "currency": "usd", "status": "succeeded", "metadata": {}})
+    event = fake_stripe.make_event(
+        "payment_intent.succeeded",
+        {
+            "id": "pi_foreign",
+            "object": "payment_intent",
+            "amount": 5,
+            "amount_received": 5,
+            "currency": "usd",
+            "status": "succeeded",
+            "metadata": {},
+        },
+    )
     response = deliver(client, event)
     assert response.status_code == 200 and response.get_json()["state"] == "ignored"
     assert raw_db.orders.count_documents({}) == 0

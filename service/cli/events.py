@@ -24,8 +24,10 @@ def events_list(state: str | None, limit: int) -> None:
     except ServiceError as exc:
         raise click.ClickException(exc.message) from None
     for row in rows:
-        click.echo(f"{row['_id']}  {row['type']:<32} {row['state']:<9} attempts={row.get('attempts', 0)} "
-                   f"order={row.get('order_id') or '-'}  {row.get('last_error') or row.get('outcome') or ''}")
+        click.echo(
+            f"{row['_id']}  {row['type']:<32} {row['state']:<9} attempts={row.get('attempts', 0)} "
+            f"order={row.get('order_id') or '-'}  {row.get('last_error') or row.get('outcome') or ''}"
+        )
     click.echo(f"{len(rows)} event(s)")
 
 

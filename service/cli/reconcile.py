@@ -1,6 +1,7 @@
 """``reconcile``: one healing pass, a loop until SIGTERM (the Procfile's worker), or the
 consolidation report. Exit status 0 = all good, 1 = something failed or is unmatched (the
 output names it), 2 = bad usage (click's own)."""
+
 import json
 import logging
 import signal
@@ -59,8 +60,7 @@ def _one_pass(services: handlers.Services, older_than: float | None, interval: f
         summary = handlers.reconcile(services, older_than=older_than, interval=interval)
     except Exception as exc:  # keep the worker loop alive; the log has the traceback
         message = exc.message if isinstance(exc, ServiceError) else f"{type(exc).__name__}: {exc}"
-        log(logger, logging.ERROR, "reconcile pass failed", error=message,
-            exc_info=not isinstance(exc, ServiceError))
+        log(logger, logging.ERROR, "reconcile pass failed", error=message, exc_info=not isinstance(exc, ServiceError))
         click.echo(f"reconcile failed: {message}", err=True)
         return 1
     click.echo(summary.line())
@@ -78,10 +78,14 @@ def _report(services: handlers.Services, since: datetime | None, hours: float, a
     if as_json:
         click.echo(json.dumps(result, indent=2))
     else:
-        click.echo(f"window {result['since']} .. {result['until']}: {result['succeeded_payment_intents']} "
-                   f"succeeded PaymentIntents, {result['paid_orders']} paid orders, {result['matched']} matched, "
-                   f"{len(result['mismatches'])} mismatches")
+        click.echo(
+            f"window {result['since']} .. {result['until']}: {result['succeeded_payment_intents']} "
+            f"succeeded PaymentIntents, {result['paid_orders']} paid orders, {result['matched']} matched, "
+            f"{len(result['mismatches'])} mismatches"
+        )
         for row in result["mismatches"]:
-            click.echo(f"MISMATCH {row['kind']} order={row['order_id'] or '-'} "
-                       f"payment_intent={row['payment_intent_id'] or '-'}: {row['detail']}")
+            click.echo(
+                f"MISMATCH {row['kind']} order={row['order_id'] or '-'} "
+                f"payment_intent={row['payment_intent_id'] or '-'}: {row['detail']}"
+            )
     return 0 if result["ok"] else 1

@@ -6,6 +6,7 @@ checkout page, signed webhook delivery with redelivery) when STRIPE_SECRET_KEY i
 creates the indexes, loads the demo catalog and runs gunicorn exactly as the Procfile does.
 Records its URLs in ``var/dev.json`` for ``python -m service dev outage``. Ctrl-C stops all.
 """
+
 import argparse
 import json
 import os
@@ -26,8 +27,11 @@ DEV_BACKOFF, DEV_DELIVERY_ATTEMPTS = (1.0, 2.0, 4.0, 8.0, 15.0), 6
 
 def parse_args(argv):
     """The ``dev`` options; defaults keep all state under the checkout's ``var/``."""
-    parser = argparse.ArgumentParser(prog="python -m service dev", description=__doc__.splitlines()[0],
-                                     epilog="python -m service dev outage --seconds N: a database outage demo")
+    parser = argparse.ArgumentParser(
+        prog="python -m service dev",
+        description=__doc__.splitlines()[0],
+        epilog="python -m service dev outage --seconds N: a database outage demo",
+    )
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     parser.add_argument("--data-dir", default=os.path.join(ROOT, "var", "secantus"))
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
@@ -54,8 +58,10 @@ def real_stripe_problem(env):
     if env["STRIPE_SECRET_KEY"].startswith(("sk_live_", "rk_live_")):
         return "dev refuses live keys: use your sk_test_/pk_test_ keys"
     if missing:
-        return (f"with STRIPE_SECRET_KEY set, also set {' and '.join(missing)} (the webhook secret is "
-                f"the whsec_... that `stripe listen --forward-to localhost:PORT/webhooks/stripe` prints)")
+        return (
+            f"with STRIPE_SECRET_KEY set, also set {' and '.join(missing)} (the webhook secret is "
+            f"the whsec_... that `stripe listen --forward-to localhost:PORT/webhooks/stripe` prints)"
+        )
     return None
 
 
@@ -63,11 +69,22 @@ def start_simulator(env, port):
     """Start the Stripe simulator and point the app (and the page's Stripe.js) at it."""
     from .fake_stripe import FakeStripe
 
-    simulator = FakeStripe(api_key=SIM_KEY, publishable_key=SIM_PUBLISHABLE, webhook_secrets=[SIM_WEBHOOK_SECRET],
-                           webhook_url=f"http://127.0.0.1:{port}/webhooks/stripe", auto_deliver=True,
-                           webhook_backoff=DEV_BACKOFF, webhook_max_attempts=DEV_DELIVERY_ATTEMPTS).start()
-    env.update(STRIPE_SECRET_KEY=SIM_KEY, STRIPE_PUBLISHABLE_KEY=SIM_PUBLISHABLE, STRIPE_JS_URL=f"{simulator.url}/v3/",
-               STRIPE_WEBHOOK_SECRET=SIM_WEBHOOK_SECRET, STRIPE_API_BASE=simulator.url)
+    simulator = FakeStripe(
+        api_key=SIM_KEY,
+        publishable_key=SIM_PUBLISHABLE,
+        webhook_secrets=[SIM_WEBHOOK_SECRET],
+        webhook_url=f"http://127.0.0.1:{port}/webhooks/stripe",
+        auto_deliver=True,
+        webhook_backoff=DEV_BACKOFF,
+        webhook_max_attempts=DEV_DELIVERY_ATTEMPTS,
+    ).start()
+    env.update(
+        STRIPE_SECRET_KEY=SIM_KEY,
+        STRIPE_PUBLISHABLE_KEY=SIM_PUBLISHABLE,
+        STRIPE_JS_URL=f"{simulator.url}/v3/",
+        STRIPE_WEBHOOK_SECRET=SIM_WEBHOOK_SECRET,
+        STRIPE_API_BASE=simulator.url,
+    )
     return simulator
 
 
@@ -107,19 +124,34 @@ def main(argv=None):
             simulator = start_simulator(env, args.port)
             stoppers.append(simulator.stop)
             state["simulator_url"] = simulator.url
-            stripe_note = (f"Stripe simulator:  {simulator.url}  (offline; webhooks signed and redelivered)\n"
-                           "Outage demo:       .venv/bin/python -m service dev outage --seconds 20")
+            stripe_note = (
+                f"Stripe simulator:  {simulator.url}  (offline; webhooks signed and redelivered)\n"
+                "Outage demo:       .venv/bin/python -m service dev outage --seconds 20"
+            )
         else:
-            stripe_note = ("Stripe:            real test mode. Forward webhooks with\n"
-                           f"  stripe listen --forward-to localhost:{args.port}/webhooks/stripe")
+            stripe_note = (
+                "Stripe:            real test mode. Forward webhooks with\n"
+                f"  stripe listen --forward-to localhost:{args.port}/webhooks/stripe"
+            )
         prepare(env)
-        web = subprocess.Popen([os.path.join(os.path.dirname(sys.executable), "gunicorn"), "-c",
-                                "python:service.gunicorn_config", "wsgi:app"], cwd=ROOT, env=env)
+        web = subprocess.Popen(
+            [
+                os.path.join(os.path.dirname(sys.executable), "gunicorn"),
+                "-c",
+                "python:service.gunicorn_config",
+                "wsgi:app",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
         stoppers.append(lambda: (web.send_signal(signal.SIGTERM), web.wait(30)))
         write_state(args.state_file, state)
         stoppers.append(lambda: os.path.exists(args.state_file) and os.remove(args.state_file))
-        print(f"\nCheckout page:     {web_url}/\nPayments API:      {web_url}  (POST /checkout, GET /orders/<id>)\n"
-              f"{stripe_note}\nDatabase:          {db_note}\nPress Ctrl-C to stop.\n", flush=True)
+        print(
+            f"\nCheckout page:     {web_url}/\nPayments API:      {web_url}  (POST /checkout, GET /orders/<id>)\n"
+            f"{stripe_note}\nDatabase:          {db_note}\nPress Ctrl-C to stop.\n",
+            flush=True,
+        )
         while not stop.is_set() and web.poll() is None:
             stop.wait(0.5)
         return web.returncode or 0

@@ -8,6 +8,7 @@ always switch the fail point off again. Reads keep working, so the page can stil
 order as pending; every write (the webhook's inbox row first) fails with a transient error
 and the webhook answers 503 until Stripe's redelivery finds the database back.
 """
+
 import argparse
 import json
 import sys
@@ -27,8 +28,9 @@ HOST_UNREACHABLE = 6
 
 def arm(uri, app_name=WEB_APP_NAME):
     """Make every write from connections named ``app_name`` fail until ``disarm``."""
-    arm_fail_point(uri, "alwaysOn", {"failCommands": WRITE_COMMANDS, "appName": app_name,
-                                  "errorCode": HOST_UNREACHABLE})
+    arm_fail_point(
+        uri, "alwaysOn", {"failCommands": WRITE_COMMANDS, "appName": app_name, "errorCode": HOST_UNREACHABLE}
+    )
 
 
 def disarm(uri):
@@ -44,8 +46,7 @@ def run(uri, seconds, app_name=WEB_APP_NAME, say=print):
         time.sleep(seconds)
     finally:
         disarm(uri)
-        say("database outage over: writes work again; Stripe's next redelivery heals the order",
-            flush=True)
+        say("database outage over: writes work again; Stripe's next redelivery heals the order", flush=True)
 
 
 def main(argv, state_file):
@@ -58,8 +59,7 @@ def main(argv, state_file):
         with open(args.state_file, encoding="utf-8") as handle:
             state = json.load(handle)
     except FileNotFoundError:
-        print(f"no dev stack is running ({args.state_file} is missing): start `python -m service dev`",
-              file=sys.stderr)
+        print(f"no dev stack is running ({args.state_file} is missing): start `python -m service dev`", file=sys.stderr)
         return 1
     if not state.get("outage_uri"):
         print("the outage needs the dev stack's embedded database (MONGODB_URI was set)", file=sys.stderr)

@@ -4,6 +4,7 @@ Used by the tests and the local dev stack; production points MONGODB_URI at Mong
 The daemon runs as a child process so a test can SIGKILL it and start it again on the
 same port and data directory (data survives, as with mongod).
 """
+
 import os
 import shutil
 import signal
@@ -46,8 +47,16 @@ class SecantusServer:
     def start(self, timeout=30.0):
         """Start the daemon and wait until it answers a ping. Raises RuntimeError on failure."""
         os.makedirs(self.data_dir, exist_ok=True)
-        args = _daemon_command() + ["--host", "127.0.0.1", "--port", str(self.port),
-                                    "--storage-path", self.data_dir, "--log-level", "WARNING"]
+        args = _daemon_command() + [
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--storage-path",
+            self.data_dir,
+            "--log-level",
+            "WARNING",
+        ]
         if self.test_commands:
             args.append("--enable-test-commands")
         log = open(self.log_path, "ab")

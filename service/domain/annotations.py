@@ -15,6 +15,7 @@ Order independence comes from monotone values, not from delivery order:
   ``payment_intent.succeeded`` is recorded at once, and the order reads ``paid`` with its
   refund as soon as the success lands (or the reconciler heals it).
 """
+
 from dataclasses import dataclass
 from typing import Any, Final, Mapping
 
@@ -34,8 +35,9 @@ CLOSED_RANK: Final = 2
 def on_other_payment_intent(order_payment_intent_id: str | None, fact: "RefundFact | DisputeFact") -> bool:
     """True when ``fact`` concerns a PaymentIntent other than the order's own: a refund or
     dispute of a duplicate charge must not be recorded as the order's."""
-    return bool(fact.payment_intent_id and order_payment_intent_id
-                and fact.payment_intent_id != order_payment_intent_id)
+    return bool(
+        fact.payment_intent_id and order_payment_intent_id and fact.payment_intent_id != order_payment_intent_id
+    )
 
 
 @dataclass(frozen=True)
@@ -78,18 +80,28 @@ def note_from_event(event: Mapping[str, Any]) -> RefundFact | DisputeFact | None
     created = int(event.get("created") or 0)
     if kind == REFUND_EVENT:
         return RefundFact(
-            source_id=event["id"], payment_intent_id=_id(obj.get("payment_intent")),
-            metadata_order_id=(obj.get("metadata") or {}).get("order_id"), charge_id=obj.get("id"),
+            source_id=event["id"],
+            payment_intent_id=_id(obj.get("payment_intent")),
+            metadata_order_id=(obj.get("metadata") or {}).get("order_id"),
+            charge_id=obj.get("id"),
             amount_refunded=int(obj.get("amount_refunded") or 0),
             amount_captured=int(obj.get("amount_captured") or 0),
-            currency=(obj.get("currency") or "").lower(), occurred_at=created)
+            currency=(obj.get("currency") or "").lower(),
+            occurred_at=created,
+        )
     if kind in (DISPUTE_CREATED, DISPUTE_CLOSED):
         return DisputeFact(
-            source_id=event["id"], payment_intent_id=_id(obj.get("payment_intent")),
-            metadata_order_id=(obj.get("metadata") or {}).get("order_id"), dispute_id=obj.get("id"),
-            charge_id=_id(obj.get("charge")), status=str(obj.get("status") or ""),
-            amount=int(obj.get("amount") or 0), currency=(obj.get("currency") or "").lower(),
-            reason=obj.get("reason"), occurred_at=created)
+            source_id=event["id"],
+            payment_intent_id=_id(obj.get("payment_intent")),
+            metadata_order_id=(obj.get("metadata") or {}).get("order_id"),
+            dispute_id=obj.get("id"),
+            charge_id=_id(obj.get("charge")),
+            status=str(obj.get("status") or ""),
+            amount=int(obj.get("amount") or 0),
+            currency=(obj.get("currency") or "").lower(),
+            reason=obj.get("reason"),
+            occurred_at=created,
+        )
     return None
 
 
@@ -115,8 +127,13 @@ def decide_refund(order_amount: int, recorded: Mapping[str, Any] | None, fact: R
         return None
     captured = fact.amount_captured or order_amount
     status = REFUNDED if fact.amount_refunded >= captured else PARTIALLY_REFUNDED
-    return {"status": status, "amount_refunded": fact.amount_refunded, "currency": fact.currency,
-            "charge_id": fact.charge_id, "source": fact.source_id}
+    return {
+        "status": status,
+        "amount_refunded": fact.amount_refunded,
+        "currency": fact.currency,
+        "charge_id": fact.charge_id,
+        "source": fact.source_id,
+    }
 
 
 def decide_dispute(recorded: Mapping[str, Any] | None, fact: DisputeFact) -> dict[str, Any] | None:
@@ -130,9 +147,18 @@ def decide_dispute(recorded: Mapping[str, Any] | None, fact: DisputeFact) -> dic
     if recorded is not None and (recorded.get("id") != fact.dispute_id or recorded.get("rank", 0) >= fact.rank):
         return None
     closed = fact.rank == CLOSED_RANK
-    return {"id": fact.dispute_id, "status": DISPUTED, "stripe_status": fact.status, "rank": fact.rank,
-            "outcome": fact.status if closed else None, "amount": fact.amount, "currency": fact.currency,
-            "reason": fact.reason, "charge_id": fact.charge_id, "source": fact.source_id}
+    return {
+        "id": fact.dispute_id,
+        "status": DISPUTED,
+        "stripe_status": fact.status,
+        "rank": fact.rank,
+        "outcome": fact.status if closed else None,
+        "amount": fact.amount,
+        "currency": fact.currency,
+        "reason": fact.reason,
+        "charge_id": fact.charge_id,
+        "source": fact.source_id,
+    }
 
 
 def _id(value: Any) -> str | None:

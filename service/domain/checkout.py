@@ -34,9 +34,7 @@ def parse_checkout(body: object) -> tuple[dict[str, int], str | None]:
         raise ValidationFailed("the body must be a JSON object", code="invalid_body")
     unknown = set(body) - {"items", "email"}
     if unknown:
-        raise ValidationFailed(
-            f"unknown field(s): {', '.join(sorted(map(str, unknown)))[:200]}", code="unknown_field"
-        )
+        raise ValidationFailed(f"unknown field(s): {', '.join(sorted(map(str, unknown)))[:200]}", code="unknown_field")
     items = body.get("items")
     if not isinstance(items, list) or not items:
         raise ValidationFailed("items must be a non-empty list", code="empty_cart")
@@ -65,9 +63,7 @@ def parse_checkout(body: object) -> tuple[dict[str, int], str | None]:
 def check_idempotency_key(key: str | None) -> str | None:
     """Validate an Idempotency-Key header value (None allowed). Raises ValidationFailed."""
     if key is not None and not _KEY.match(key):
-        raise ValidationFailed(
-            "Idempotency-Key must be 1-255 visible ASCII characters", code="invalid_idempotency_key"
-        )
+        raise ValidationFailed("Idempotency-Key must be 1-255 visible ASCII characters", code="invalid_idempotency_key")
     return key
 
 

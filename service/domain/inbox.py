@@ -1,10 +1,10 @@
 """The webhook inbox's row states: one row per Stripe event id, in exactly one of these.
 
-    received ──apply ok──▶ applied | ignored        (finished: never applied again)
-        │
-        └──N failed attempts──▶ failed               (parked: replayed by the reconciler
-                                                      and ``events replay``; may still
-                                                      become applied or ignored)
+received ──apply ok──▶ applied | ignored        (finished: never applied again)
+    │
+    └──N failed attempts──▶ failed               (parked: replayed by the reconciler
+                                                  and ``events replay``; may still
+                                                  become applied or ignored)
 """
 
 from typing import Final

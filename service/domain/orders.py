@@ -10,6 +10,7 @@ PaymentIntent). Non-terminal facts (``processing``, ``payment_failed``) older th
 last fact applied to the order are stale and ignored, so delivery order does not
 change the outcome.
 """
+
 from dataclasses import dataclass
 from typing import Any, Final, Mapping
 

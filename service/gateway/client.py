@@ -23,9 +23,7 @@ class StripeGateway:
     def __init__(self, settings: Settings) -> None:
         options: dict[str, Any] = {
             "max_network_retries": 0,
-            "http_client": stripe.RequestsClient(
-                timeout=settings.stripe_timeout_seconds
-            ),
+            "http_client": stripe.RequestsClient(timeout=settings.stripe_timeout_seconds),
         }
         if settings.stripe_api_base:
             options["base_addresses"] = {"api": settings.stripe_api_base}
@@ -35,9 +33,7 @@ class StripeGateway:
         self._call = Transport(settings).call
 
     # -- outbound --------------------------------------------------------------
-    def create_payment_intent(
-        self, *, order_id: str, amount: int, currency: str, idempotency_key: str
-    ) -> Doc:
+    def create_payment_intent(self, *, order_id: str, amount: int, currency: str, idempotency_key: str) -> Doc:
         """Create (or, within Stripe's 24 h key window, replay) the order's PaymentIntent."""
         params: dict[str, Any] = {
             "amount": amount,
@@ -50,9 +46,7 @@ class StripeGateway:
             "/v1/payment_intents",
             order_id,
             idempotency_key,
-            lambda opts: self._client.v1.payment_intents.create(
-                params=params, options=opts
-            ),
+            lambda opts: self._client.v1.payment_intents.create(params=params, options=opts),
         )
 
     def create_refund(
@@ -98,23 +92,17 @@ class StripeGateway:
             lambda opts: self._client.v1.refunds.list(params=params, options=opts),
         )
 
-    def retrieve_payment_intent(
-        self, payment_intent_id: str, *, order_id: str | None = None
-    ) -> Doc:
+    def retrieve_payment_intent(self, payment_intent_id: str, *, order_id: str | None = None) -> Doc:
         """Fetch a PaymentIntent by id (a read; safe to retry)."""
         return self._call(
             "GET",
             f"/v1/payment_intents/{payment_intent_id}",
             order_id,
             None,
-            lambda opts: self._client.v1.payment_intents.retrieve(
-                payment_intent_id, options=opts
-            ),
+            lambda opts: self._client.v1.payment_intents.retrieve(payment_intent_id, options=opts),
         )
 
-    def cancel_payment_intent(
-        self, payment_intent_id: str, *, order_id: str, idempotency_key: str
-    ) -> Doc:
+    def cancel_payment_intent(self, payment_intent_id: str, *, order_id: str, idempotency_key: str) -> Doc:
         """Cancel a PaymentIntent (abandoned checkout). Raises PaymentProviderError when Stripe
         refuses, e.g. ``payment_intent_unexpected_state`` for one that already succeeded."""
         params = {"cancellation_reason": "abandoned"}
@@ -123,9 +111,7 @@ class StripeGateway:
             f"/v1/payment_intents/{payment_intent_id}/cancel",
             order_id,
             idempotency_key,
-            lambda opts: self._client.v1.payment_intents.cancel(
-                payment_intent_id, params=params, options=opts
-            ),
+            lambda opts: self._client.v1.payment_intents.cancel(payment_intent_id, params=params, options=opts),
         )
 
     def search_payment_intents(self, order_id: str) -> list[Doc]:
@@ -137,15 +123,11 @@ class StripeGateway:
             "/v1/payment_intents/search",
             order_id,
             None,
-            lambda opts: self._client.v1.payment_intents.search(
-                params={"query": query, "limit": 10}, options=opts
-            ),
+            lambda opts: self._client.v1.payment_intents.search(params={"query": query, "limit": 10}, options=opts),
         )
         return list(page["data"])
 
-    def list_payment_intents_page(
-        self, *, created_gte: int, created_lt: int, starting_after: str | None = None
-    ) -> Doc:
+    def list_payment_intents_page(self, *, created_gte: int, created_lt: int, starting_after: str | None = None) -> Doc:
         """One page (up to 100, newest first) of PaymentIntents created in [gte, lt)."""
         params: dict[str, Any] = {
             "created": {"gte": created_gte, "lt": created_lt},
@@ -158,14 +140,10 @@ class StripeGateway:
             "/v1/payment_intents",
             None,
             None,
-            lambda opts: self._client.v1.payment_intents.list(
-                params=params, options=opts
-            ),
+            lambda opts: self._client.v1.payment_intents.list(params=params, options=opts),
         )
 
-    def list_events_page(
-        self, *, types: list[str], created_gte: int, starting_after: str | None = None
-    ) -> Doc:
+    def list_events_page(self, *, types: list[str], created_gte: int, starting_after: str | None = None) -> Doc:
         """One page (up to 100, newest first) of events of ``types`` created at or after ``created_gte``."""
         params: dict[str, Any] = {
             "types": list(types),

@@ -19,21 +19,15 @@ def verify_webhook(
     ``tolerance`` seconds. Raises WebhookRejected (400) for a missing/bad/stale signature,
     a body that is not UTF-8, or bad JSON."""
     if not signature_header:
-        raise WebhookRejected(
-            "missing Stripe-Signature header", code="missing_signature"
-        )
+        raise WebhookRejected("missing Stripe-Signature header", code="missing_signature")
     try:
         text = payload.decode("utf-8") if isinstance(payload, bytes) else payload
     except UnicodeDecodeError:
-        raise WebhookRejected(
-            "webhook body is not UTF-8", code="malformed_event"
-        ) from None
+        raise WebhookRejected("webhook body is not UTF-8", code="malformed_event") from None
     stale = False
     for secret in secrets:
         try:
-            stripe.WebhookSignature.verify_header(
-                text, signature_header, secret, tolerance
-            )
+            stripe.WebhookSignature.verify_header(text, signature_header, secret, tolerance)
             break
         except stripe.SignatureVerificationError as exc:
             # the signature matched this secret but the timestamp is too old
@@ -47,6 +41,4 @@ def verify_webhook(
         ValueError,
         RecursionError,
     ):  # RecursionError: nested deeper than the parser goes
-        raise WebhookRejected(
-            "webhook body is not valid JSON", code="malformed_event"
-        ) from None
+        raise WebhookRejected("webhook body is not valid JSON", code="malformed_event") from None

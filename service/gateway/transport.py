@@ -38,11 +38,7 @@ def is_transient(exc: BaseException) -> bool:
         return bool(advice == "true")
     if isinstance(exc, stripe.APIConnectionError):
         return bool(getattr(exc, "should_retry", True))
-    return (
-        isinstance(exc, stripe.RateLimitError)
-        or (exc.http_status or 0) >= 500
-        or exc.http_status == 409
-    )
+    return isinstance(exc, stripe.RateLimitError) or (exc.http_status or 0) >= 500 or exc.http_status == 409
 
 
 def _outcome(exc: stripe.StripeError) -> str:
@@ -98,9 +94,7 @@ class Transport:
             try:
                 result = request(opts)
             except stripe.StripeError as exc:
-                metrics.record_stripe_call(
-                    method, path, _outcome(exc), time.monotonic() - started
-                )
+                metrics.record_stripe_call(method, path, _outcome(exc), time.monotonic() - started)
                 log(
                     logger,
                     logging.WARNING,
@@ -131,9 +125,7 @@ class Transport:
             return self._retrying(once)
         except stripe.StripeError as exc:
             if is_transient(exc):
-                raise PaymentProviderUnavailable(
-                    "payment provider unavailable, try again"
-                ) from exc
+                raise PaymentProviderUnavailable("payment provider unavailable, try again") from exc
             raise PaymentProviderError(
                 f"payment provider refused the request: {exc.user_message}",
                 details={"stripe_code": exc.code},

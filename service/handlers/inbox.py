@@ -1,4 +1,5 @@
 """Operator actions on the webhook inbox: list rows, replay one through the normal path."""
+
 import json
 from typing import Any
 

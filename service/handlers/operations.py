@@ -3,6 +3,7 @@
 Called by the admin API, the CLI and the /metrics collector alike, so each surface shows
 the same numbers.
 """
+
 import logging
 from datetime import datetime, timedelta
 from typing import Any
@@ -57,9 +58,15 @@ def record_pass(services: Services, ok: bool, healed: int, failed: int, interval
         # Only the parked rows: counting applied ones would make every pass grow with history.
         parked = store.inbox.count_by_state(COUNT_CAP, states=(FAILED,))[FAILED]
         if parked:
-            alerts.emit(alerts.FAILED_INBOX_EVENTS, "the inbox holds parked events", count=parked,
-                        hint="flask --app wsgi events list --state failed")
-        store.operations.record_reconcile_pass(ok=ok, healed=healed, failed=failed, interval_seconds=interval, now=utcnow())
+            alerts.emit(
+                alerts.FAILED_INBOX_EVENTS,
+                "the inbox holds parked events",
+                count=parked,
+                hint="flask --app wsgi events list --state failed",
+            )
+        store.operations.record_reconcile_pass(
+            ok=ok, healed=healed, failed=failed, interval_seconds=interval, now=utcnow()
+        )
         return True
     except ServiceError as exc:
         log(logger, logging.ERROR, "reconcile pass not recorded", error=exc.message)

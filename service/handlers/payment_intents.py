@@ -6,6 +6,7 @@ id never reached our database). Stripe keeps an idempotency key only 24 hours: w
 creates it exactly once if it did not; after that the key is no protection, so Stripe's
 search by ``metadata.order_id`` is asked first.
 """
+
 import logging
 from datetime import datetime, timedelta
 from typing import Any, Callable, Mapping

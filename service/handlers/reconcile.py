@@ -9,6 +9,7 @@ lease):
 2. inbox rows stored but never applied are re-applied, oldest first;
 3. Stripe's Events API is swept since a checkpoint for events that never arrived.
 """
+
 import logging
 import uuid
 from datetime import datetime, timedelta
@@ -51,8 +52,13 @@ def reconcile(
     sweep_events(services, summary, limiter, now, owner or uuid.uuid4().hex)
     if not record_pass(services, summary.ok, summary.healed, summary.failed, interval):
         summary.failed += 1
-    log(logger, logging.INFO if summary.ok else logging.ERROR, "reconcile pass", summary=summary.line(),
-        **{k: v for k, v in vars(summary).items()})
+    log(
+        logger,
+        logging.INFO if summary.ok else logging.ERROR,
+        "reconcile pass",
+        summary=summary.line(),
+        **{k: v for k, v in vars(summary).items()},
+    )
     return summary
 
 
@@ -83,11 +89,24 @@ def heal_order(services: Services, order: Mapping[str, Any], limiter: RateLimite
         limiter.wait()
         pi = gateway.retrieve_payment_intent(order["payment_intent_id"], order_id=order_id)
     else:
-        found = (find_payment_intent(services, order, pace=limiter.wait) if abandoned
-                 else find_or_create_payment_intent(services, order, now, pace=limiter.wait))
+        found = (
+            find_payment_intent(services, order, pace=limiter.wait)
+            if abandoned
+            else find_or_create_payment_intent(services, order, now, pace=limiter.wait)
+        )
         if found is None:
-            return _apply(services, PaymentFact(f"reconcile:{order_id}:expired", CANCELED, None, 0,
-                                                order["currency"], order_id, int(now.timestamp())))
+            return _apply(
+                services,
+                PaymentFact(
+                    f"reconcile:{order_id}:expired",
+                    CANCELED,
+                    None,
+                    0,
+                    order["currency"],
+                    order_id,
+                    int(now.timestamp()),
+                ),
+            )
         pi = found
         services.store.orders.attach_payment_intent(order_id, pi["id"])
         # A key replay returns the PI as it was created, not as it is now.
@@ -96,16 +115,20 @@ def heal_order(services: Services, order: Mapping[str, Any], limiter: RateLimite
     if abandoned and pi["status"] in CANCELABLE:
         limiter.wait()
         try:
-            pi = gateway.cancel_payment_intent(pi["id"], order_id=order_id,
-                                               idempotency_key=f"order-{order_id}-cancel")
+            pi = gateway.cancel_payment_intent(pi["id"], order_id=order_id, idempotency_key=f"order-{order_id}-cancel")
         except PaymentProviderError:  # the customer paid at the last moment: read what happened
             limiter.wait()
             pi = gateway.retrieve_payment_intent(pi["id"], order_id=order_id)
     fact = fact_from_payment_intent(pi, now.timestamp())
     if fact is not None and fact.trigger == SUCCEEDED and order["expected_by"] <= now:
-        alerts.emit(alerts.PAID_AT_STRIPE_NOT_HERE, "paid at Stripe but not here past the deadline",
-                    order_id=order_id, payment_intent_id=pi["id"], order_status=order["status"],
-                    overdue_s=round((now - order["expected_by"]).total_seconds(), 1))
+        alerts.emit(
+            alerts.PAID_AT_STRIPE_NOT_HERE,
+            "paid at Stripe but not here past the deadline",
+            order_id=order_id,
+            payment_intent_id=pi["id"],
+            order_status=order["status"],
+            overdue_s=round((now - order["expected_by"]).total_seconds(), 1),
+        )
     return fact is not None and _apply(services, fact)
 
 

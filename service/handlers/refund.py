@@ -12,6 +12,7 @@ Stripe idempotency key and stored on the refund as ``metadata.refund_key``:
 - ``--key`` replaces the derived key (same key, same refund; a new key, a new refund).
 The order's ``refund`` annotation itself is set by the ``charge.refunded`` webhook.
 """
+
 import logging
 import re
 from typing import Any
@@ -60,10 +61,12 @@ def refund_order(
     if order is None:
         raise NotFound(f"no order {order_id}", code="order_not_found")
     if order["status"] not in SETTLED_STATUSES or not order.get("payment_intent_id"):
-        raise ValidationFailed(f"order {order_id} is {order['status']}: only money taken can be refunded",
-                               code="order_not_paid")
-    if amount is not None and (isinstance(amount, bool) or not isinstance(amount, int)
-                               or not 0 < amount <= order["amount"]):
+        raise ValidationFailed(
+            f"order {order_id} is {order['status']}: only money taken can be refunded", code="order_not_paid"
+        )
+    if amount is not None and (
+        isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= order["amount"]
+    ):
         raise ValidationFailed(f"amount must be an integer from 1 to {order['amount']}", code="invalid_amount")
     if key is not None and not _KEY.match(key):
         raise ValidationFailed("key must be 1-255 printable ASCII characters", code="invalid_key")
@@ -72,12 +75,29 @@ def refund_order(
     if refund is None:
         refund = services.gateway.create_refund(order["payment_intent_id"], amount, key, order_id)
     elif amount is not None and refund["amount"] != amount:
-        raise ValidationFailed(f"key {key} was already used for refund {refund['id']} of "
-                               f"{refund['amount']}, not {amount}", code="key_reused")
-    services.store.orders.record_refund(order_id, {"id": refund["id"], "amount": refund["amount"],
-                                            "status": refund.get("status"), "key": key})
-    log(logger, logging.INFO, "refund requested", order_id=order_id, refund_id=refund["id"],
-        amount=refund["amount"], refund_status=refund.get("status"), idempotency_key=key,
-        found_at_stripe=found is not None or None)
-    return {"order_id": order_id, "refund_id": refund["id"], "amount": refund["amount"],
-            "currency": refund.get("currency"), "status": refund.get("status"), "idempotency_key": key}
+        raise ValidationFailed(
+            f"key {key} was already used for refund {refund['id']} of {refund['amount']}, not {amount}",
+            code="key_reused",
+        )
+    services.store.orders.record_refund(
+        order_id, {"id": refund["id"], "amount": refund["amount"], "status": refund.get("status"), "key": key}
+    )
+    log(
+        logger,
+        logging.INFO,
+        "refund requested",
+        order_id=order_id,
+        refund_id=refund["id"],
+        amount=refund["amount"],
+        refund_status=refund.get("status"),
+        idempotency_key=key,
+        found_at_stripe=found is not None or None,
+    )
+    return {
+        "order_id": order_id,
+        "refund_id": refund["id"],
+        "amount": refund["amount"],
+        "currency": refund.get("currency"),
+        "status": refund.get("status"),
+        "idempotency_key": key,
+    }

@@ -4,6 +4,7 @@ Read-only. For a window [since, until) it lists Stripe's PaymentIntents created 
 window and our paid/needs-review orders created in it, and names every money flow that
 does not match. ``ok`` is False when anything is unmatched.
 """
+
 from datetime import datetime
 from typing import Any, Iterator, Mapping
 
@@ -22,7 +23,8 @@ def consolidation_report(services: Services, since: datetime, until: datetime) -
     limiter = RateLimiter(services.settings.stripe_read_rate)
     succeeded = [pi for pi in _payment_intents(services, limiter, since, until) if pi["status"] == "succeeded"]
     orders = services.store.orders.for_payments(
-        {(pi.get("metadata") or {}).get("order_id") for pi in succeeded} - {None}, {pi["id"] for pi in succeeded})
+        {(pi.get("metadata") or {}).get("order_id") for pi in succeeded} - {None}, {pi["id"] for pi in succeeded}
+    )
     by_id = {order["_id"]: order for order in orders}
     by_pi = {order.get("payment_intent_id"): order for order in orders if order.get("payment_intent_id")}
     mismatches: list[Doc] = []
@@ -46,17 +48,24 @@ def consolidation_report(services: Services, since: datetime, until: datetime) -
             continue
         limiter.wait()  # its PI was created outside the window: look it up directly
         pi = services.gateway.retrieve_payment_intent(order["payment_intent_id"], order_id=order["_id"])
-        problem = _compare(order, pi) if pi["status"] == "succeeded" else _row(
-            "paid_without_succeeded_payment", order, pi, f"PaymentIntent is {pi['status']}")
+        problem = (
+            _compare(order, pi)
+            if pi["status"] == "succeeded"
+            else _row("paid_without_succeeded_payment", order, pi, f"PaymentIntent is {pi['status']}")
+        )
         if problem:
             mismatches.append(problem)
         else:
             pairs += 1
-    return {"since": since.isoformat(), "until": until.isoformat(),
-            "succeeded_payment_intents": len(succeeded),
-            "paid_orders": sum(1 for order in settled if order["status"] == PAID),
-            "matched": pairs,
-            "mismatches": mismatches, "ok": not mismatches}
+    return {
+        "since": since.isoformat(),
+        "until": until.isoformat(),
+        "succeeded_payment_intents": len(succeeded),
+        "paid_orders": sum(1 for order in settled if order["status"] == PAID),
+        "matched": pairs,
+        "mismatches": mismatches,
+        "ok": not mismatches,
+    }
 
 
 def _payment_intents(services: Services, limiter: RateLimiter, since: datetime, until: datetime) -> Iterator[Doc]:
@@ -64,7 +73,8 @@ def _payment_intents(services: Services, limiter: RateLimiter, since: datetime, 
     while True:
         limiter.wait()
         page = services.gateway.list_payment_intents_page(
-            created_gte=int(since.timestamp()), created_lt=int(until.timestamp()) + 1, starting_after=cursor)
+            created_gte=int(since.timestamp()), created_lt=int(until.timestamp()) + 1, starting_after=cursor
+        )
         yield from page["data"]
         if not page["has_more"] or not page["data"]:
             return
@@ -77,11 +87,14 @@ def _compare(order: Mapping[str, Any] | None, pi: Mapping[str, Any]) -> Doc | No
     if order["status"] != PAID:
         return _row("payment_not_marked_paid", order, pi, f"order is {order['status']}")
     if pi["amount_received"] != order["amount"] or pi["currency"] != order["currency"]:
-        return _row("amount_mismatch", order, pi, f"Stripe {pi['amount_received']} {pi['currency']}, "
-                                                   f"order {order['amount']} {order['currency']}")
+        return _row(
+            "amount_mismatch",
+            order,
+            pi,
+            f"Stripe {pi['amount_received']} {pi['currency']}, order {order['amount']} {order['currency']}",
+        )
     return None
 
 
 def _row(kind: str, order: Mapping[str, Any] | None, pi: Mapping[str, Any] | None, detail: str) -> Doc:
-    return {"kind": kind, "order_id": order and order["_id"], "payment_intent_id": pi and pi["id"],
-            "detail": detail}
+    return {"kind": kind, "order_id": order and order["_id"], "payment_intent_id": pi and pi["id"], "detail": detail}

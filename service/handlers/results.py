@@ -1,4 +1,5 @@
 """What applying an event produced; shared by the webhook path and the annotation path."""
+
 from dataclasses import dataclass
 
 

@@ -20,6 +20,8 @@ class Summary:
         return self.failed == 0
 
     def line(self) -> str:
-        return (f"checked {self.checked}, healed {self.healed}, still pending {self.still_pending}, "
-                f"failed {self.failed}; inbox replayed {self.events_replayed}; "
-                f"sweep {self.sweep}, recovered {self.events_recovered} events")
+        return (
+            f"checked {self.checked}, healed {self.healed}, still pending {self.still_pending}, "
+            f"failed {self.failed}; inbox replayed {self.events_replayed}; "
+            f"sweep {self.sweep}, recovered {self.events_recovered} events"
+        )

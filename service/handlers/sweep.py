@@ -1,5 +1,6 @@
 """Recovery of events: re-apply what the inbox holds unapplied, and sweep Stripe's Events
 API for deliveries that never arrived. Both feed the webhook's own intake/apply path."""
+
 import json
 import logging
 from datetime import datetime, timedelta
@@ -22,8 +23,11 @@ SWEPT_TYPES = sorted(set(EVENT_TRIGGERS) | set(NOTE_EVENTS))  # Stripe allows at
 def replay_inbox(services: Services, summary: Summary, now: datetime) -> None:
     """Re-apply inbox rows stored but not applied (oldest first, one batch); counts into summary."""
     settings = services.settings
-    rows = services.store.recovery.find_unapplied_events(now - timedelta(seconds=settings.reconcile_grace_seconds),
-                                                settings.reconcile_max_attempts, settings.reconcile_batch)
+    rows = services.store.recovery.find_unapplied_events(
+        now - timedelta(seconds=settings.reconcile_grace_seconds),
+        settings.reconcile_max_attempts,
+        settings.reconcile_batch,
+    )
     for row in rows:
         try:
             process_event(services, json.loads(row["payload"]))
@@ -47,8 +51,7 @@ def sweep_events(services: Services, summary: Summary, limiter: RateLimiter, now
         cursor = None
         while True:
             limiter.wait()
-            page = services.gateway.list_events_page(types=SWEPT_TYPES, created_gte=start,
-                                                     starting_after=cursor)
+            page = services.gateway.list_events_page(types=SWEPT_TYPES, created_gte=start, starting_after=cursor)
             events.extend(page["data"])
             if not page["has_more"] or not page["data"]:
                 break
@@ -61,8 +64,13 @@ def sweep_events(services: Services, summary: Summary, limiter: RateLimiter, now
                 except EventProcessingFailed:  # stored with its error; the inbox replay retries it
                     summary.failed += 1
                 summary.events_recovered += 1
-                log(logger, logging.WARNING, "recovered undelivered event", event_id=event["id"],
-                    event_type=event["type"])
+                log(
+                    logger,
+                    logging.WARNING,
+                    "recovered undelivered event",
+                    event_id=event["id"],
+                    event_type=event["type"],
+                )
         recovery.set_checkpoint(SWEEP, max([start] + [event["created"] for event in events]), now)
         summary.sweep = "done"
     except ServiceError as exc:  # the checkpoint stays where it was: the next pass retries

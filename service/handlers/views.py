@@ -33,9 +33,7 @@ def order_json(order: Mapping[str, Any]) -> dict[str, Any]:
         "amount": order["amount"],
         "currency": order["currency"],
         "payment_intent_id": order.get("payment_intent_id"),
-        "items": [
-            {k: item[k] for k in ("sku", "name", "quantity", "unit_amount")} for item in order.get("items", [])
-        ],
+        "items": [{k: item[k] for k in ("sku", "name", "quantity", "unit_amount")} for item in order.get("items", [])],
         "last_payment_error": order.get("last_payment_error"),
         "refund": _note(order.get("refund"), ("status", "amount_refunded", "currency")),
         "dispute": _note(order.get("dispute"), ("status", "outcome", "amount", "currency", "reason")),

@@ -6,6 +6,7 @@ DatabaseUnavailable (503) with the row left ``received`` for redelivery; a perma
 error -> recorded on the row and EventProcessingFailed (500) until the row is parked as
 ``failed`` after ``webhook_max_attempts``, then a 200 so Stripe stops.
 """
+
 import logging
 from typing import Any, Mapping
 
@@ -73,10 +74,18 @@ def ingest_event(services: Services, event: Mapping[str, Any], payload_text: str
 
 def _check_shape(event: Any) -> None:
     data = event.get("data") if isinstance(event, dict) else None
-    if not (isinstance(event, dict) and isinstance(event.get("id"), str) and event["id"].startswith("evt_")
-            and 4 < len(event["id"]) <= 255 and isinstance(event.get("type"), str) and event["type"]
-            and isinstance(event.get("created"), int) and 0 <= event["created"] < 2**63  # BSON int64
-            and isinstance(data, dict) and isinstance(data.get("object"), dict)):
+    if not (
+        isinstance(event, dict)
+        and isinstance(event.get("id"), str)
+        and event["id"].startswith("evt_")
+        and 4 < len(event["id"]) <= 255
+        and isinstance(event.get("type"), str)
+        and event["type"]
+        and isinstance(event.get("created"), int)
+        and 0 <= event["created"] < 2**63  # BSON int64
+        and isinstance(data, dict)
+        and isinstance(data.get("object"), dict)
+    ):
         raise WebhookRejected("the body is not a Stripe event", code="malformed_event")
     try:
         refs: tuple[Any, ...] = event_refs(event)
@@ -115,9 +124,18 @@ def process_event(services: Services, event: Mapping[str, Any]) -> Outcome:
         error = f"{type(exc).__name__}: {exc}"
         row = inbox.fail(event["id"], error, services.settings.webhook_max_attempts)
         parked = row is not None and row["state"] == FAILED
-        log(logger, logging.ERROR, "event apply failed", event_id=event["id"], event_type=event["type"],
-            error=error, attempts=row and row["attempts"], parked=parked, exc_info=True,
-            alert="failed_inbox_events" if parked else None)
+        log(
+            logger,
+            logging.ERROR,
+            "event apply failed",
+            event_id=event["id"],
+            event_type=event["type"],
+            error=error,
+            attempts=row and row["attempts"],
+            parked=parked,
+            exc_info=True,
+            alert="failed_inbox_events" if parked else None,
+        )
         if parked:
             return Outcome(event["id"], FAILED, error)
         raise EventProcessingFailed("the event could not be applied; it will be retried") from exc
@@ -158,9 +176,17 @@ def apply_fact(services: Services, fact: PaymentFact) -> Applied:
                 orders.advance_clock(view.order_id, fact.occurred_at)
             return Applied(APPLIED, "no-op: " + decision.reason, view.order_id)
         if orders.apply_transition(order, decision, fact):
-            log(logger, logging.INFO, "order transition", order_id=view.order_id, source=fact.source_id,
-                from_status=view.status, to_status=decision.to_status, reason=decision.reason,
-                alert="payment_needs_review" if decision.to_status == NEEDS_REVIEW else None)
+            log(
+                logger,
+                logging.INFO,
+                "order transition",
+                order_id=view.order_id,
+                source=fact.source_id,
+                from_status=view.status,
+                to_status=decision.to_status,
+                reason=decision.reason,
+                alert="payment_needs_review" if decision.to_status == NEEDS_REVIEW else None,
+            )
             return Applied(APPLIED, decision.reason, view.order_id, changed=True)
         order = orders.get(view.order_id)
         if order is None:
@@ -170,7 +196,11 @@ def apply_fact(services: Services, fact: PaymentFact) -> Applied:
 
 def _view(order: Mapping[str, Any]) -> OrderView:
     return OrderView(
-        order_id=order["_id"], status=order["status"], amount=order["amount"],
-        currency=order["currency"], payment_intent_id=order.get("payment_intent_id"),
+        order_id=order["_id"],
+        status=order["status"],
+        amount=order["amount"],
+        currency=order["currency"],
+        payment_intent_id=order.get("payment_intent_id"),
         last_event_at=order.get("last_event_at") or 0,
-        applied_sources=frozenset(step["source"] for step in order.get("history") or ()))
+        applied_sources=frozenset(step["source"] for step in order.get("history") or ()),
+    )

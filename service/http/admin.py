@@ -7,6 +7,7 @@ ADMIN_TOKEN every /admin path answers 404, as if the API did not exist; with it 
 or wrong token answers 401. The guard runs before routing for *every* path under /admin,
 so no route, present, future or unknown, is reachable without the token.
 """
+
 from datetime import datetime, timedelta, timezone
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
@@ -50,8 +51,9 @@ def _int_arg(name: str, default: int) -> int:
 @bp.get("/orders/stuck")
 def stuck() -> Response:
     older_than = request.args.get("older_than")
-    orders = handlers.stuck_orders(_services(), None if older_than is None else _int_arg("older_than", 0),
-                                   _int_arg("limit", 50))
+    orders = handlers.stuck_orders(
+        _services(), None if older_than is None else _int_arg("older_than", 0), _int_arg("limit", 50)
+    )
     return jsonify({"orders": [stuck_order_json(order) for order in orders]})
 
 
@@ -64,8 +66,9 @@ def events() -> Response:
 @bp.post("/events/<event_id>/replay")
 def replay(event_id: str) -> Response:
     outcome = handlers.replay_event(_services(), event_id)
-    return jsonify({"event_id": outcome.event_id, "state": outcome.state, "detail": outcome.detail,
-                    "order_id": outcome.order_id})
+    return jsonify(
+        {"event_id": outcome.event_id, "state": outcome.state, "detail": outcome.detail, "order_id": outcome.order_id}
+    )
 
 
 @bp.get("/report")
@@ -73,8 +76,11 @@ def report() -> Response:
     until = utcnow()
     since = request.args.get("since")
     try:
-        start = (datetime.fromisoformat(since).replace(tzinfo=timezone.utc) if since
-                 else until - timedelta(hours=float(request.args.get("hours", 24))))
+        start = (
+            datetime.fromisoformat(since).replace(tzinfo=timezone.utc)
+            if since
+            else until - timedelta(hours=float(request.args.get("hours", 24)))
+        )
     except ValueError:
         raise BadRequest("since must be an ISO date-time and hours a number", code="invalid_query") from None
     return jsonify(handlers.consolidation_report(_services(), start, until))
@@ -93,4 +99,3 @@ def register(app: Flask) -> None:
     app.before_request(_guard)
     app.after_request(_challenge)
     app.register_blueprint(bp)
-

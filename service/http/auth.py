@@ -5,6 +5,7 @@ depends neither on how many leading characters match (so a token cannot be guess
 byte from response times) nor on the token's length. The presented token is never logged
 (observability/logs.redact masks any ``authorization``/``token`` field as well).
 """
+
 import hashlib
 import hmac
 

@@ -8,6 +8,7 @@ reports the same numbers, and the reconciler's totals come from its record in th
 database because the reconciler runs in another process (or dyno). With METRICS_TOKEN set,
 a scrape must present it as a bearer token.
 """
+
 from typing import Any, Iterator
 
 from flask import Blueprint, Flask, Response, current_app, request
@@ -45,30 +46,36 @@ class DatabaseCollector(Collector):
             yield GaugeMetricFamily("payments_metrics_database_up", "1 if the database answered this scrape", 0)
             return
         yield GaugeMetricFamily("payments_metrics_database_up", "1 if the database answered this scrape", 1)
-        inbox = GaugeMetricFamily("payments_inbox_events", "Inbox rows by state (capped at 100000)",
-                                  labels=["state"])
+        inbox = GaugeMetricFamily("payments_inbox_events", "Inbox rows by state (capped at 100000)", labels=["state"])
         for state, count in snapshot["inbox"].items():
             inbox.add_metric([state], count)
         yield inbox
-        yield GaugeMetricFamily("payments_overdue_orders", "Open orders past their payment deadline",
-                                snapshot["overdue_orders"])
-        yield GaugeMetricFamily("payments_oldest_overdue_order_age_seconds",
-                                "How long the most overdue open order is past its deadline (0: none)",
-                                snapshot["oldest_overdue_age_seconds"])
+        yield GaugeMetricFamily(
+            "payments_overdue_orders", "Open orders past their payment deadline", snapshot["overdue_orders"]
+        )
+        yield GaugeMetricFamily(
+            "payments_oldest_overdue_order_age_seconds",
+            "How long the most overdue open order is past its deadline (0: none)",
+            snapshot["oldest_overdue_age_seconds"],
+        )
         totals, health = snapshot["reconciler"], snapshot["reconciler_health"]
-        runs = CounterMetricFamily("payments_reconcile_runs", "Completed reconcile passes by outcome",
-                                   labels=["outcome"])
+        runs = CounterMetricFamily(
+            "payments_reconcile_runs", "Completed reconcile passes by outcome", labels=["outcome"]
+        )
         runs.add_metric(["ok"], totals["runs_ok"])
         runs.add_metric(["failed"], totals["runs_failed"])
         yield runs
         yield CounterMetricFamily("payments_reconcile_healed", "Orders the reconciler healed", totals["healed"])
         yield CounterMetricFamily("payments_reconcile_failed", "Items a reconcile pass failed on", totals["failed"])
         last = health["last_completed_at"]
-        yield GaugeMetricFamily("payments_reconcile_last_completed_timestamp_seconds",
-                                "Unix time of the last completed reconcile pass (0: never)",
-                                last.timestamp() if last else 0)
-        yield GaugeMetricFamily("payments_reconciler_stale", "1 if no pass completed within 2 intervals",
-                                int(health["stale"]))
+        yield GaugeMetricFamily(
+            "payments_reconcile_last_completed_timestamp_seconds",
+            "Unix time of the last completed reconcile pass (0: never)",
+            last.timestamp() if last else 0,
+        )
+        yield GaugeMetricFamily(
+            "payments_reconciler_stale", "1 if no pass completed within 2 intervals", int(health["stale"])
+        )
 
 
 def scrape(services: handlers.Services) -> bytes:

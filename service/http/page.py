@@ -5,6 +5,7 @@ exactly two values from the server, both public: the publishable key and the Str
 (``STRIPE_JS_URL``; the dev stack points it at the simulator's stand-in, so the page's code
 is the same offline and against real Stripe). A secret key never reaches this module's output.
 """
+
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template
@@ -23,24 +24,29 @@ def content_security_policy(stripe_js_url: str) -> str:
     """The page's CSP: scripts only from us and Stripe.js's origin, no inline script, API
     calls only to us and Stripe (the hosts Stripe documents for Stripe.js)."""
     js = _origin(stripe_js_url)
-    return "; ".join([
-        "default-src 'self'",
-        f"script-src 'self' {js} https://*.js.stripe.com",
-        f"frame-src {js} https://*.js.stripe.com https://hooks.stripe.com",
-        f"connect-src 'self' {js} https://api.stripe.com",
-        "img-src 'self' data: https://*.stripe.com",
-        # Stripe.js positions its iframes with inline styles; styles cannot run code.
-        "style-src 'self' 'unsafe-inline'",
-        "object-src 'none'", "base-uri 'self'", "frame-ancestors 'none'",
-    ])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src 'self' {js} https://*.js.stripe.com",
+            f"frame-src {js} https://*.js.stripe.com https://hooks.stripe.com",
+            f"connect-src 'self' {js} https://api.stripe.com",
+            "img-src 'self' data: https://*.stripe.com",
+            # Stripe.js positions its iframes with inline styles; styles cannot run code.
+            "style-src 'self' 'unsafe-inline'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
 
 
 @bp.get("/")
 def index() -> Response:
     """The checkout page; cacheable by nobody since the key can change with the config."""
     settings = handlers.services_of(current_app).settings
-    html = render_template("index.html", publishable_key=settings.stripe_publishable_key,
-                           stripe_js_url=settings.stripe_js_url)
+    html = render_template(
+        "index.html", publishable_key=settings.stripe_publishable_key, stripe_js_url=settings.stripe_js_url
+    )
     response = current_app.make_response(html)
     response.headers["Content-Security-Policy"] = content_security_policy(settings.stripe_js_url)
     response.headers["Cache-Control"] = "no-store"

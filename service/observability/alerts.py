@@ -11,6 +11,7 @@
 
 The values are a contract with whoever alerts on them: add new ones, never rename.
 """
+
 import logging
 import threading
 import time
@@ -56,8 +57,9 @@ class SlidingWindowAlarm:
             if count < self.threshold or now < self._quiet_until:
                 return False
             self._quiet_until = now + self.window
-        emit(self.alert, "signature failures spiking", count=count, window_s=self.window,
-             scope="this process", **fields)
+        emit(
+            self.alert, "signature failures spiking", count=count, window_s=self.window, scope="this process", **fields
+        )
         return True
 
 
@@ -69,7 +71,11 @@ def reconciler_health(stats: Mapping[str, Any] | None, default_interval: float, 
     age = None if last is None else max(0.0, (now - last).total_seconds())
     stale = age is None or age > STALE_AFTER_INTERVALS * interval
     if stale:
-        emit(RECONCILER_STALE, "the reconciler has not completed a pass within 2 intervals",
-             last_completed_at=last.isoformat() if last else "never", age_s=age and round(age, 1),
-             interval_s=interval)
+        emit(
+            RECONCILER_STALE,
+            "the reconciler has not completed a pass within 2 intervals",
+            last_completed_at=last.isoformat() if last else "never",
+            age_s=age and round(age, 1),
+            interval_s=interval,
+        )
     return {"last_completed_at": last, "interval_seconds": interval, "age_seconds": age, "stale": stale}

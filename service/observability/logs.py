@@ -6,6 +6,7 @@ secret cannot reach stdout even if a caller passes one by mistake: keys that nam
 secret are masked and Stripe secret shapes (``sk_live_…``, ``whsec_…``,
 ``pi_…_secret_…``) are masked inside any string.
 """
+
 import json
 import logging
 import re
@@ -39,8 +40,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         entry = {
-            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-            + f".{int(record.msecs):03d}Z",
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
             "level": record.levelname.lower(),
             "logger": record.name,
             "msg": record.getMessage(),
@@ -65,5 +65,4 @@ def configure(level: str = "INFO", stream: TextIO | None = None) -> None:
 
 def log(logger: logging.Logger, level: int, msg: str, exc_info: Any = False, **fields: Any) -> None:
     """Log ``msg`` with structured ``fields`` (None values dropped); never raises."""
-    logger.log(level, msg, exc_info=exc_info,
-               extra={"fields": {k: v for k, v in fields.items() if v is not None}})
+    logger.log(level, msg, exc_info=exc_info, extra={"fields": {k: v for k, v in fields.items() if v is not None}})

@@ -8,6 +8,7 @@ is read from the process environment at import, not from Settings, because that 
 where prometheus_client itself reads it. Gauges about the database are not recorded here:
 http/metrics.py computes them at scrape time.
 """
+
 import contextlib
 import os
 import time
@@ -30,21 +31,31 @@ _KNOWN_SEGMENTS = {"v1", "payment_intents", "refunds", "events", "search", "canc
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 WEBHOOK_DELIVERIES = Counter(
-    "payments_webhook_deliveries", "Webhook deliveries by event type (handled types, else other/unknown) "
+    "payments_webhook_deliveries",
+    "Webhook deliveries by event type (handled types, else other/unknown) "
     "and outcome (applied, ignored, duplicate, failed = parked, rejected, unavailable, error).",
-    ["type", "outcome"])
+    ["type", "outcome"],
+)
 SIGNATURE_FAILURES = Counter(
-    "payments_webhook_signature_failures", "Webhook deliveries refused for their signature, by reason.",
-    ["reason"])
+    "payments_webhook_signature_failures", "Webhook deliveries refused for their signature, by reason.", ["reason"]
+)
 WEBHOOK_SECONDS = Histogram(
-    "payments_webhook_duration_seconds", "Time to verify, store and apply one webhook delivery.",
-    buckets=_LATENCY_BUCKETS)
+    "payments_webhook_duration_seconds",
+    "Time to verify, store and apply one webhook delivery.",
+    buckets=_LATENCY_BUCKETS,
+)
 STRIPE_CALLS = Counter(
-    "payments_stripe_api_calls", "Stripe API HTTP attempts by operation and outcome (ok, rate_limited, "
-    "server_error, connection_error, client_error).", ["operation", "outcome"])
+    "payments_stripe_api_calls",
+    "Stripe API HTTP attempts by operation and outcome (ok, rate_limited, "
+    "server_error, connection_error, client_error).",
+    ["operation", "outcome"],
+)
 STRIPE_SECONDS = Histogram(
-    "payments_stripe_api_duration_seconds", "Duration of one Stripe API HTTP attempt.", ["operation"],
-    buckets=_LATENCY_BUCKETS)
+    "payments_stripe_api_duration_seconds",
+    "Duration of one Stripe API HTTP attempt.",
+    ["operation"],
+    buckets=_LATENCY_BUCKETS,
+)
 
 
 class _Delivery:

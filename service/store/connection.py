@@ -10,6 +10,7 @@ per call and, for a webhook request, by one deadline for the whole request
 runs under pymongo's client-side operation timeout so it cannot outlive it, and a call that
 meets it raises DatabaseUnavailable.
 """
+
 from typing import Any
 
 import mongoengine as me

@@ -3,6 +3,7 @@
 Indexes are created by ``flask db init`` (the release phase), never implicitly on first
 use (``auto_create_index`` off), so a request never pays for index builds.
 """
+
 import mongoengine as me
 
 _META = {"auto_create_index": False}
@@ -62,10 +63,12 @@ class Order(me.Document):
         **_META,
         "collection": "orders",
         "indexes": [
-            {"fields": ["idempotency_key"], "unique": True,
-             "partialFilterExpression": {"idempotency_key": {"$type": "string"}}},
-            {"fields": ["payment_intent_id"],
-             "partialFilterExpression": {"payment_intent_id": {"$type": "string"}}},
+            {
+                "fields": ["idempotency_key"],
+                "unique": True,
+                "partialFilterExpression": {"idempotency_key": {"$type": "string"}},
+            },
+            {"fields": ["payment_intent_id"], "partialFilterExpression": {"payment_intent_id": {"$type": "string"}}},
             {"fields": ["status", "expected_by"]},
             {"fields": ["status", "created_at"]},
         ],

@@ -58,6 +58,4 @@ class OperationsStore:
     def reconcile_stats(self) -> dict[str, Any] | None:
         """The reconciler's run record (runs_ok, runs_failed, healed, failed, last_completed_at,
         interval_seconds), or None if no pass has ever completed."""
-        return self.retry.run(
-            lambda: ReconcileStats._get_collection().find_one({"_id": RECONCILER}), "reconcile_stats"
-        )
+        return self.retry.run(lambda: ReconcileStats._get_collection().find_one({"_id": RECONCILER}), "reconcile_stats")

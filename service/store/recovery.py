@@ -62,13 +62,12 @@ class RecoveryStore:
     def __init__(self, retry: RetryPolicy) -> None:
         self.retry = retry
 
-    def find_stuck_orders(
-        self, cutoff: datetime, limit: int, after: tuple[datetime, str] | None = None
-    ) -> list[Doc]:
+    def find_stuck_orders(self, cutoff: datetime, limit: int, after: tuple[datetime, str] | None = None) -> list[Doc]:
         """Up to ``limit`` open orders past their deadline, the most overdue first, starting
         after the (expected_by, _id) key ``after`` so a pass pages through all of them.
 
         One (status, expected_by) range per open status, merged here (see stuck_order_queries)."""
+
         def key(doc: Doc) -> tuple[datetime, str]:
             return doc["expected_by"], doc["_id"]
 
@@ -77,22 +76,28 @@ class RecoveryStore:
             for query in stuck_order_queries(cutoff):
                 if after is not None:
                     query["expected_by"]["$gte"] = after[0]
-                found += _first(Order._get_collection(), query,
-                                [("expected_by", ASCENDING), ("_id", ASCENDING)], limit,
-                                keep=lambda doc: after is None or key(doc) > tuple(after))
+                found += _first(
+                    Order._get_collection(),
+                    query,
+                    [("expected_by", ASCENDING), ("_id", ASCENDING)],
+                    limit,
+                    keep=lambda doc: after is None or key(doc) > tuple(after),
+                )
             return sorted(found, key=key)[:limit]
+
         return self.retry.run(op, "find_stuck_orders")
 
     def find_unapplied_events(self, received_before: datetime, max_attempts: int, limit: int) -> list[Doc]:
         """Up to ``limit`` inbox rows to re-apply, oldest first (see unapplied_events_queries).
         Parked rows under the limit are few: each pass that fails on one raises its attempts."""
+
         def op() -> list[Doc]:
             events = StripeEvent._get_collection()
             received, parked = unapplied_events_queries(received_before, max_attempts)
             rows = list(events.find(received).sort("received_at", ASCENDING).limit(limit))
-            rows += [row for row in events.find(parked).limit(max(limit, 1000))
-                     if row["received_at"] < received_before]
+            rows += [row for row in events.find(parked).limit(max(limit, 1000)) if row["received_at"] < received_before]
             return sorted(rows, key=lambda row: row["received_at"])[:limit]
+
         return self.retry.run(op, "find_unapplied_events")
 
     # -- checkpoint and lease ---------------------------------------------------
@@ -103,20 +108,30 @@ class RecoveryStore:
 
     def set_checkpoint(self, name: str, value: int, now: datetime) -> None:
         """Raise checkpoint ``name`` to ``value`` (never lowers it). Idempotent."""
-        self.retry.run(lambda: Checkpoint._get_collection().update_one(
-            {"_id": name}, {"$max": {"value": value}, "$set": {"updated_at": now}}, upsert=True),
-            "set_checkpoint")
+        self.retry.run(
+            lambda: Checkpoint._get_collection().update_one(
+                {"_id": name}, {"$max": {"value": value}, "$set": {"updated_at": now}}, upsert=True
+            ),
+            "set_checkpoint",
+        )
 
     def acquire_lease(self, name: str, owner: str, now: datetime, until: datetime) -> bool:
         """Take or renew lease ``name`` for ``owner`` until ``until``; False if another holds it."""
+
         def op() -> bool:
             try:
-                return Lease._get_collection().find_one_and_update(
-                    {"_id": name, "$or": [{"expires_at": {"$lt": now}}, {"owner": owner}]},
-                    {"$set": {"owner": owner, "expires_at": until}}, upsert=True,
-                    return_document=ReturnDocument.AFTER) is not None
+                return (
+                    Lease._get_collection().find_one_and_update(
+                        {"_id": name, "$or": [{"expires_at": {"$lt": now}}, {"owner": owner}]},
+                        {"$set": {"owner": owner, "expires_at": until}},
+                        upsert=True,
+                        return_document=ReturnDocument.AFTER,
+                    )
+                    is not None
+                )
             except DuplicateKeyError:  # the lease exists, is live and is someone else's
                 return False
+
         return self.retry.run(op, "acquire_lease")
 
     def release_lease(self, name: str, owner: str) -> None:

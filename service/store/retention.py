@@ -11,6 +11,7 @@ period is applied with ``collMod`` (no rebuild); a different filter or key means
 recreate. mongoengine's ``ensure_indexes`` cannot do either, which is why this index is
 not declared in documents.py.
 """
+
 from typing import Any
 
 from pymongo import ASCENDING
@@ -30,13 +31,13 @@ def ensure_inbox_retention(collection: "Collection[Any]", seconds: int) -> str:
     if existing is None:
         _create(collection, seconds)
         return "created"
-    same_shape = (list(existing["key"]) == KEYS
-                  and _plain(existing.get("partialFilterExpression")) == FINISHED)
+    same_shape = list(existing["key"]) == KEYS and _plain(existing.get("partialFilterExpression")) == FINISHED
     if same_shape and existing.get("expireAfterSeconds") == seconds:
         return "unchanged"
     if same_shape:
-        collection.database.command({"collMod": collection.name,
-                                     "index": {"name": INDEX_NAME, "expireAfterSeconds": seconds}})
+        collection.database.command(
+            {"collMod": collection.name, "index": {"name": INDEX_NAME, "expireAfterSeconds": seconds}}
+        )
         return "updated"
     collection.drop_index(INDEX_NAME)
     _create(collection, seconds)

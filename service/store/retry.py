@@ -3,6 +3,7 @@ and, inside a webhook request, by one deadline for the whole request.
 
 pymongo's own retryable reads/writes are off (see connection.connect), so this is the only layer.
 """
+
 import contextlib
 import contextvars
 import logging
@@ -97,13 +98,17 @@ class RetryPolicy:
             stop = stop | _stop_at_deadline(deadline)
         retrying = Retrying(
             stop=stop,
-            wait=(wait_exponential(multiplier=self.backoff_seconds, max=2)
-                  if self.backoff_seconds else wait_none()),
+            wait=(wait_exponential(multiplier=self.backoff_seconds, max=2) if self.backoff_seconds else wait_none()),
             retry=retry_if_exception(is_transient),
             reraise=True,
             before_sleep=lambda state: log(
-                logger, logging.WARNING, "database retry", op=what,
-                attempt=state.attempt_number, error=type(state.outcome.exception()).__name__),
+                logger,
+                logging.WARNING,
+                "database retry",
+                op=what,
+                attempt=state.attempt_number,
+                error=type(state.outcome.exception()).__name__,
+            ),
         )
         try:
             return retrying(operation if deadline is None else self._bounded(operation, deadline))
@@ -111,8 +116,7 @@ class RetryPolicy:
             if not (isinstance(exc, _DeadlinePassed) or is_transient(exc)):
                 raise
             elapsed = round(time.monotonic() - started, 3)
-            log(logger, logging.ERROR, "database unavailable", op=what,
-                error=type(exc).__name__, elapsed_s=elapsed)
+            log(logger, logging.ERROR, "database unavailable", op=what, error=type(exc).__name__, elapsed_s=elapsed)
             raise DatabaseUnavailable(f"database unavailable during {what}") from exc
 
     @staticmethod
@@ -123,6 +127,7 @@ class RetryPolicy:
         timeout (CSOT) set to the time left; CSOT is not used earlier because it replaces
         serverSelectionTimeoutMS and socketTimeoutMS with that one budget (a down database
         would be waited for instead of failing fast)."""
+
         def attempt() -> T:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -138,4 +143,5 @@ class RetryPolicy:
                     # e.g. ExecutionTimeout: too little time left to send the command at all
                     raise pymongo.errors.NetworkTimeout(str(exc)) from exc
                 raise
+
         return attempt

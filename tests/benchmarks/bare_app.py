@@ -13,6 +13,7 @@ What it leaves out, and the service does not: the inbox state (a crash between t
 writes leaves an event that a redelivery will not apply), needs_review on a mismatch,
 the transition history, request logs, retries of transient errors.
 """
+
 import hashlib
 import hmac
 import json
@@ -53,15 +54,17 @@ def order_update(event):
         return None
     now = datetime.now(timezone.utc)
     if event["type"] == "payment_intent.succeeded":
-        query = {"_id": order_id, "status": {"$in": _OPEN_FOR_SUCCESS}, "amount": pi.get("amount_received"),
-                 "currency": pi.get("currency"), "payment_intent_id": pi.get("id")}
-        return query, {"$set": {"status": "paid", "updated_at": now},
-                       "$max": {"last_event_at": event["created"]}}
+        query = {
+            "_id": order_id,
+            "status": {"$in": _OPEN_FOR_SUCCESS},
+            "amount": pi.get("amount_received"),
+            "currency": pi.get("currency"),
+            "payment_intent_id": pi.get("id"),
+        }
+        return query, {"$set": {"status": "paid", "updated_at": now}, "$max": {"last_event_at": event["created"]}}
     if event["type"] == "payment_intent.processing":
-        query = {"_id": order_id, "status": {"$in": _OPEN_FOR_PROCESSING},
-                 "last_event_at": {"$lte": event["created"]}}
-        return query, {"$set": {"status": "processing", "updated_at": now},
-                       "$max": {"last_event_at": event["created"]}}
+        query = {"_id": order_id, "status": {"$in": _OPEN_FOR_PROCESSING}, "last_event_at": {"$lte": event["created"]}}
+        return query, {"$set": {"status": "processing", "updated_at": now}, "$max": {"last_event_at": event["created"]}}
     return None
 
 
@@ -80,9 +83,15 @@ class BareReceiver:
         """The database named in the URI (``payments`` if none), connected after the fork."""
         with self._lock:
             if self._db is None:
-                client = pymongo.MongoClient(self.uri, journal=True, retryWrites=False, retryReads=False,
-                                             tz_aware=True, serverSelectionTimeoutMS=1500,
-                                             socketTimeoutMS=3000)
+                client = pymongo.MongoClient(
+                    self.uri,
+                    journal=True,
+                    retryWrites=False,
+                    retryReads=False,
+                    tz_aware=True,
+                    serverSelectionTimeoutMS=1500,
+                    socketTimeoutMS=3000,
+                )
                 self._db = client.get_default_database(default="payments")
             return self._db
 
@@ -92,8 +101,12 @@ class BareReceiver:
             return 400, {"error": "bad signature"}
         try:
             event = json.loads(body)
-            row = {"_id": event["id"], "type": event["type"], "payload": body.decode("utf-8"),
-                   "received_at": datetime.now(timezone.utc)}
+            row = {
+                "_id": event["id"],
+                "type": event["type"],
+                "payload": body.decode("utf-8"),
+                "received_at": datetime.now(timezone.utc),
+            }
             change = order_update(event)
         except (ValueError, KeyError, TypeError, AttributeError):
             return 400, {"error": "malformed event"}
@@ -120,8 +133,10 @@ class BareReceiver:
         else:
             status, reply = 404, {"error": "not found"}
         data = json.dumps(reply).encode()
-        start_response(f"{status} {'OK' if status == 200 else 'Error'}",
-                       [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+        start_response(
+            f"{status} {'OK' if status == 200 else 'Error'}",
+            [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],
+        )
         return [data]
 
 

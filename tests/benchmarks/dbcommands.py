@@ -6,6 +6,7 @@ patch. ``commands_per_kind`` then pushes a sample of pre-signed deliveries throu
 in-process WSGI app (the service's ``create_app()`` or the bare receiver) and returns the
 average number of commands each kind of delivery cost, and their names.
 """
+
 import threading
 from collections import Counter
 
@@ -91,7 +92,12 @@ def commands_per_kind(wsgi_app, counter, database, stream):
         totals[kind] += sum(counts.values())
         names.setdefault(kind, Counter()).update(counts)
         statuses.setdefault(kind, Counter())[response.status_code] += 1
-    return {kind: {"events": seen[kind], "per_event": round(totals[kind] / seen[kind], 2),
-                   "commands": {name: round(n / seen[kind], 2) for name, n in sorted(names[kind].items())},
-                   "statuses": dict(statuses[kind])}
-            for kind in seen}
+    return {
+        kind: {
+            "events": seen[kind],
+            "per_event": round(totals[kind] / seen[kind], 2),
+            "commands": {name: round(n / seen[kind], 2) for name, n in sorted(names[kind].items())},
+            "statuses": dict(statuses[kind]),
+        }
+        for kind in seen
+    }

@@ -8,6 +8,7 @@ database under test agrees (SecantusDB 0.7.0b3 does not for a findAndModify that
 its write phase re-filters with ``{_id, $and: [query]}``, which its planner serves with a
 collection scan).
 """
+
 import time
 import uuid
 
@@ -37,8 +38,15 @@ def _measure(client, namespace, calls):
 
 
 def _inbox_row(event_id):
-    return StripeEvent(event_id=event_id, type="payment_intent.succeeded", payload="{}", state="received",
-                       attempts=0, created=int(time.time()), received_at=workload.utcnow())
+    return StripeEvent(
+        event_id=event_id,
+        type="payment_intent.succeeded",
+        payload="{}",
+        state="received",
+        attempts=0,
+        created=int(time.time()),
+        received_at=workload.utcnow(),
+    )
 
 
 def _duplicate_insert(collection, event_id):
@@ -56,28 +64,42 @@ def cost_by_size(stack, db_name, sizes):
         app = stack.reset_database(db_name)
         store, database = app.extensions["payments"].store, stack.client[db_name]
         event_ids = [f"evt_cost{n:08d}" for n in range(size)]
-        workload.insert_in_batches(database.stripe_events, [
-            {"_id": e, "type": "payment_intent.succeeded", "payload": "{}", "state": "applied", "attempts": 1}
-            for e in event_ids])
+        workload.insert_in_batches(
+            database.stripe_events,
+            [
+                {"_id": e, "type": "payment_intent.succeeded", "payload": "{}", "state": "applied", "attempts": 1}
+                for e in event_ids
+            ],
+        )
         order_ids = ["ord_" + uuid.uuid4().hex for _ in range(size)]
         template = workload.order_document(order_ids[0], None)
         workload.insert_in_batches(database.orders, [dict(template, _id=o) for o in order_ids])
         picks = [size * k // CALLS for k in range(CALLS)]
         with app.app_context():
             paths = {
-                "service duplicate event (findAndModify upsert, matches)":
-                    ("stripe_events", [lambda e=event_ids[i]: store.insert_or_get_event(_inbox_row(e)) for i in picks]),
-                "bare duplicate event (insert, duplicate key)":
-                    ("stripe_events", [lambda e=event_ids[i]: _duplicate_insert(database.stripe_events, e)
-                                       for i in picks]),
-                "service new event (findAndModify upsert, inserts)":
-                    ("stripe_events", [lambda: store.insert_or_get_event(_inbox_row("evt_new" + uuid.uuid4().hex))
-                                       for _ in picks]),
-                "checkout attach_payment_intent (findAndModify, matches)":
-                    ("orders", [lambda o=order_ids[k]: store.attach_payment_intent(o, "pi_cost" + uuid.uuid4().hex)
-                                for k in range(CALLS)]),
-                "order read by _id (find)":
-                    ("orders", [lambda o=order_ids[i]: database.orders.find_one({"_id": o}) for i in picks]),
+                "service duplicate event (findAndModify upsert, matches)": (
+                    "stripe_events",
+                    [lambda e=event_ids[i]: store.insert_or_get_event(_inbox_row(e)) for i in picks],
+                ),
+                "bare duplicate event (insert, duplicate key)": (
+                    "stripe_events",
+                    [lambda e=event_ids[i]: _duplicate_insert(database.stripe_events, e) for i in picks],
+                ),
+                "service new event (findAndModify upsert, inserts)": (
+                    "stripe_events",
+                    [lambda: store.insert_or_get_event(_inbox_row("evt_new" + uuid.uuid4().hex)) for _ in picks],
+                ),
+                "checkout attach_payment_intent (findAndModify, matches)": (
+                    "orders",
+                    [
+                        lambda o=order_ids[k]: store.attach_payment_intent(o, "pi_cost" + uuid.uuid4().hex)
+                        for k in range(CALLS)
+                    ],
+                ),
+                "order read by _id (find)": (
+                    "orders",
+                    [lambda o=order_ids[i]: database.orders.find_one({"_id": o}) for i in picks],
+                ),
             }
             results[size] = {}
             for label, (collection, calls) in paths.items():

@@ -11,6 +11,7 @@ server cannot hide its queueing (no coordinated omission). Requests come pre-bui
 JSON-lines file (``{"m", "p", "h", "b"}``; the body is sent verbatim), so no signing or
 encoding happens in the measured loop. Prints one JSON object with the results.
 """
+
 import argparse
 import asyncio
 import json
@@ -29,8 +30,7 @@ def load_requests(path, host):
         for line in handle:
             spec = json.loads(line)
             body = spec.get("b", "").encode("utf-8")
-            head = [f"{spec.get('m', 'POST')} {spec['p']} HTTP/1.1", f"Host: {host}",
-                    f"Content-Length: {len(body)}"]
+            head = [f"{spec.get('m', 'POST')} {spec['p']} HTTP/1.1", f"Host: {host}", f"Content-Length: {len(body)}"]
             head += [f"{name}: {value}" for name, value in spec.get("h", {}).items()]
             built.append(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
     return built
@@ -93,12 +93,16 @@ class Recorder:
         ordered = sorted(self.latencies)
         done = len(ordered)
         return {
-            "completed": done, "elapsed_s": round(elapsed_s, 3),
+            "completed": done,
+            "elapsed_s": round(elapsed_s, 3),
             "throughput_rps": round(done / elapsed_s, 1) if elapsed_s > 0 else 0.0,
-            "errors": sum(self.errors.values()), "error_kinds": dict(self.errors),
+            "errors": sum(self.errors.values()),
+            "error_kinds": dict(self.errors),
             "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
-            "latency_ms": {name: round(percentile(ordered, q), 2) for name, q in
-                           (("p50", 0.50), ("p95", 0.95), ("p99", 0.99), ("max", 1.0))},
+            "latency_ms": {
+                name: round(percentile(ordered, q), 2)
+                for name, q in (("p50", 0.50), ("p95", 0.95), ("p99", 0.99), ("max", 1.0))
+            },
         }
 
 

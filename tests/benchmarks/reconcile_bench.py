@@ -10,6 +10,7 @@ repeats. ``explain`` (executionStats) of the reconciler's two filters is reporte
 warning: SecantusDB's explain of a hinted find reports a bounded index scan even where its
 executor walks the whole index, so the time per query shape is the figure to trust.
 """
+
 import os
 import statistics
 import subprocess
@@ -39,8 +40,12 @@ class FakeStripeProcess:
 
     def __enter__(self):
         port = free_port()
-        self.process = subprocess.Popen([sys.executable, "-m", "service.devtools.fake_stripe", "--port", str(port),
-                                         "--api-key", API_KEY], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "service.devtools.fake_stripe", "--port", str(port), "--api-key", API_KEY],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         self.url = self.process.stdout.readline().strip()
         return self
 
@@ -55,9 +60,14 @@ def stuck_payment_intents(url, count):
     pairs = []
     for _ in range(count):
         order_id = "ord_" + uuid.uuid4().hex
-        pi = client.v1.payment_intents.create(params={
-            "amount": workload.AMOUNT, "currency": workload.CURRENCY, "metadata": {"order_id": order_id},
-            "automatic_payment_methods": {"enabled": True}})
+        pi = client.v1.payment_intents.create(
+            params={
+                "amount": workload.AMOUNT,
+                "currency": workload.CURRENCY,
+                "metadata": {"order_id": order_id},
+                "automatic_payment_methods": {"enabled": True},
+            }
+        )
         client.v1.payment_intents.confirm(pi.id, params={"payment_method": "pm_card_visa"})
         pairs.append((order_id, pi.id))
     return pairs
@@ -75,8 +85,9 @@ def seed_history(database, count):
     now = workload.utcnow()
     old = now - timedelta(days=10)
     template = workload.order_document("ord_template", "pi_template", created_at=old)
-    payload = workload.encode_event(workload.pi_event(workload.payment_intent("ord_template"),
-                                                      "payment_intent.succeeded", "succeeded", 0)).decode()
+    payload = workload.encode_event(
+        workload.pi_event(workload.payment_intent("ord_template"), "payment_intent.succeeded", "succeeded", 0)
+    ).decode()
     orders, rows = [], []
     for number in range(count):
         order_id, pi_id, event_id = f"ord_{uuid.uuid4().hex}", f"pi_hist{number:08d}", f"evt_hist{number:08d}"
@@ -84,15 +95,42 @@ def seed_history(database, count):
         if bucket == 0:
             doc = dict(template, status="canceled")
         elif bucket == 1:
-            doc = dict(template, status="pending" if number % 100 == 1 else "payment_failed",
-                       created_at=now, updated_at=now, expected_by=now + timedelta(seconds=900))
+            doc = dict(
+                template,
+                status="pending" if number % 100 == 1 else "payment_failed",
+                created_at=now,
+                updated_at=now,
+                expected_by=now + timedelta(seconds=900),
+            )
         else:
-            doc = dict(template, status="paid", history=[{"source": event_id, "from": "pending", "to": "paid",
-                                                          "reason": "succeeded: pending -> paid", "at": old}])
-            rows.append({"_id": event_id, "type": "payment_intent.succeeded", "payload": payload,
-                         "state": "applied", "outcome": "succeeded: pending -> paid", "attempts": 1,
-                         "order_id": order_id, "payment_intent_id": pi_id, "created": int(old.timestamp()),
-                         "received_at": old, "applied_at": old})
+            doc = dict(
+                template,
+                status="paid",
+                history=[
+                    {
+                        "source": event_id,
+                        "from": "pending",
+                        "to": "paid",
+                        "reason": "succeeded: pending -> paid",
+                        "at": old,
+                    }
+                ],
+            )
+            rows.append(
+                {
+                    "_id": event_id,
+                    "type": "payment_intent.succeeded",
+                    "payload": payload,
+                    "state": "applied",
+                    "outcome": "succeeded: pending -> paid",
+                    "attempts": 1,
+                    "order_id": order_id,
+                    "payment_intent_id": pi_id,
+                    "created": int(old.timestamp()),
+                    "received_at": old,
+                    "applied_at": old,
+                }
+            )
         orders.append(dict(doc, _id=order_id, payment_intent_id=pi_id))
     workload.insert_in_batches(database.orders, orders)
     workload.insert_in_batches(database.stripe_events, rows)
@@ -114,17 +152,21 @@ def explain_queries(database, batch):
 
     now = workload.utcnow()
     plans = {
-        "stuck_orders": [("orders", query, {"expected_by": 1, "_id": 1})
-                         for query in queries.stuck_order_queries(now)],
-        "unapplied_events": [("stripe_events", query, {"received_at": 1})
-                             for query in queries.unapplied_events_queries(now, 10)],
+        "stuck_orders": [("orders", query, {"expected_by": 1, "_id": 1}) for query in queries.stuck_order_queries(now)],
+        "unapplied_events": [
+            ("stripe_events", query, {"received_at": 1}) for query in queries.unapplied_events_queries(now, 10)
+        ],
     }
     examined = {}
     for name, finds in plans.items():
         totals = {"keys_examined": 0, "docs_examined": 0, "returned": 0}
         for collection, query, sort in finds:
-            stats = database.command({"explain": {"find": collection, "filter": query, "sort": sort, "limit": batch},
-                                      "verbosity": "executionStats"})["executionStats"]
+            stats = database.command(
+                {
+                    "explain": {"find": collection, "filter": query, "sort": sort, "limit": batch},
+                    "verbosity": "executionStats",
+                }
+            )["executionStats"]
             totals["keys_examined"] += stats.get("totalKeysExamined") or 0
             totals["docs_examined"] += stats.get("totalDocsExamined") or 0
             totals["returned"] += stats.get("nReturned") or 0
@@ -151,10 +193,14 @@ def timed_pass(app, counter, db_name):
 def _median_timings(per_pass):
     """{shape: (count, median ms over the passes, documents)} from each pass's timings."""
     shapes = set().union(*per_pass)
-    return {shape: (max(t.get(shape, (0, 0, 0))[0] for t in per_pass),
-                    round(statistics.median(t.get(shape, (0, 0, 0))[1] for t in per_pass), 1),
-                    max(t.get(shape, (0, 0, 0))[2] for t in per_pass))
-            for shape in shapes}
+    return {
+        shape: (
+            max(t.get(shape, (0, 0, 0))[0] for t in per_pass),
+            round(statistics.median(t.get(shape, (0, 0, 0))[1] for t in per_pass), 1),
+            max(t.get(shape, (0, 0, 0))[2] for t in per_pass),
+        )
+        for shape in shapes
+    }
 
 
 def run_phase(stack, counter, args):
@@ -168,8 +214,7 @@ def run_phase(stack, counter, args):
         for size in args.reconcile_sizes:
             db_name = f"bench_reconcile_{size}"
             print(f"  reconcile: seeding {size} orders", flush=True)
-            app = stack.prepare_database(db_name, STRIPE_API_BASE=fake.url,
-                                         STRIPE_READ_RATE=args.reconcile_read_rate)
+            app = stack.prepare_database(db_name, STRIPE_API_BASE=fake.url, STRIPE_READ_RATE=args.reconcile_read_rate)
             database = stack.client[db_name]
             seed_history(database, size - STUCK)
             workload.insert_in_batches(database.orders, [dict(doc) for doc in stuck_docs])
@@ -180,13 +225,18 @@ def run_phase(stack, counter, args):
                     restore(database, stuck_docs)
                 print(f"  reconcile: pass {repeat + 1} over {size} orders", flush=True)
                 runs.append(timed_pass(app, counter, db_name))
-            sizes[size] = {"orders": database.orders.estimated_document_count(),
-                           "inbox_rows": database.stripe_events.estimated_document_count(),
-                           "seconds": [round(r[0], 3) for r in runs],
-                           "median_s": round(statistics.median(r[0] for r in runs), 3),
-                           "summary": runs[0][1], "db_time_by_query": _median_timings([r[2] for r in runs]),
-                           "failed_per_pass": [r[1].get("failed", "error") for r in runs],
-                           "median_s_without_inbox_count": round(statistics.median(
-                               r[0] - r[2].get(INBOX_COUNT, (0, 0, 0))[1] / 1000 for r in runs), 3),
-                           "commands_total": sum(n for n, _, _ in runs[0][2].values()), "examined": examined}
+            sizes[size] = {
+                "orders": database.orders.estimated_document_count(),
+                "inbox_rows": database.stripe_events.estimated_document_count(),
+                "seconds": [round(r[0], 3) for r in runs],
+                "median_s": round(statistics.median(r[0] for r in runs), 3),
+                "summary": runs[0][1],
+                "db_time_by_query": _median_timings([r[2] for r in runs]),
+                "failed_per_pass": [r[1].get("failed", "error") for r in runs],
+                "median_s_without_inbox_count": round(
+                    statistics.median(r[0] - r[2].get(INBOX_COUNT, (0, 0, 0))[1] / 1000 for r in runs), 3
+                ),
+                "commands_total": sum(n for n, _, _ in runs[0][2].values()),
+                "examined": examined,
+            }
     return {"status": "done", "sizes": sizes, "read_rate": args.reconcile_read_rate}

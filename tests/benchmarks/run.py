@@ -8,6 +8,7 @@ settings, the bare reference receiver (``bare_app``); an external load generator
 (``loadgen``). Results go to ``--workdir`` (default ``var/benchmarks``): ``results.json``,
 ``results.md`` (also printed), and every process's log.
 """
+
 import argparse
 import json
 import os
@@ -45,15 +46,25 @@ def parse_args(argv):
     parser.add_argument("--rounds", type=int, default=2, help="saturation rounds per webhook receiver")
     parser.add_argument("--saturation-orders", type=int, default=6000, help="pending orders per saturation run")
     parser.add_argument("--checkout-requests", type=int, default=20000)
-    parser.add_argument("--cost-sizes", type=int, nargs="+", default=[1000, 10_000, 30_000],
-                        help="collection sizes for the per-command database cost table")
+    parser.add_argument(
+        "--cost-sizes",
+        type=int,
+        nargs="+",
+        default=[1000, 10_000, 30_000],
+        help="collection sizes for the per-command database cost table",
+    )
     parser.add_argument("--reconcile-sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--reconcile-repeats", type=int, default=3)
-    parser.add_argument("--reconcile-read-rate", type=float, default=1000.0,
-                        help="STRIPE_READ_RATE for the reconcile pass (the service default 20/s would "
-                             "make the pass ~10 s of sleeping, whatever the database does)")
-    parser.add_argument("--phases", nargs="+", default=list(PHASES), choices=PHASES,
-                        help="what to run (checkout needs webhooks)")
+    parser.add_argument(
+        "--reconcile-read-rate",
+        type=float,
+        default=1000.0,
+        help="STRIPE_READ_RATE for the reconcile pass (the service default 20/s would "
+        "make the pass ~10 s of sleeping, whatever the database does)",
+    )
+    parser.add_argument(
+        "--phases", nargs="+", default=list(PHASES), choices=PHASES, help="what to run (checkout needs webhooks)"
+    )
     return parser.parse_args(argv)
 
 
@@ -65,10 +76,14 @@ def machine():
         mem_kb = int(handle.readline().split()[1])
     import secantus
 
-    return {"cpu": f"{model}, {os.cpu_count()} cores", "memory": f"{mem_kb / 1024 / 1024:.0f} GiB",
-            "os": f"{platform.system()} {platform.release()}", "python": platform.python_version(),
-            "database": f"SecantusDB {secantus.__version__} (pure-Python server over WiredTiger)",
-            "load average at start": " ".join(f"{x:.2f}" for x in os.getloadavg())}
+    return {
+        "cpu": f"{model}, {os.cpu_count()} cores",
+        "memory": f"{mem_kb / 1024 / 1024:.0f} GiB",
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "database": f"SecantusDB {secantus.__version__} (pure-Python server over WiredTiger)",
+        "load average at start": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+    }
 
 
 def command_counts(stack, app):
@@ -92,8 +107,7 @@ def serve_phases(stack, app, args, results):
             results["commands"] = command_counts(stack, app)
             bare.start()
             print("webhook ingestion", flush=True)
-            results["webhooks"] = webhook_bench.run_phases(stack, [("bare", bare), ("service", service)],
-                                                           DB_NAME, args)
+            results["webhooks"] = webhook_bench.run_phases(stack, [("bare", bare), ("service", service)], DB_NAME, args)
             results["rss"] = {"bare": bare.peak_rss_mb(), "service": service.peak_rss_mb()}
             bare.stop()
         if "checkout" in args.phases:
@@ -108,8 +122,13 @@ def serve_phases(stack, app, args, results):
 
 def run(args, command):
     """The phases named in ``args.phases``; returns the results dict."""
-    results = {"started": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "command": command,
-               "machine": machine(), "settings": vars(args), "code": code_version()}
+    results = {
+        "started": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "command": command,
+        "machine": machine(),
+        "settings": vars(args),
+        "code": code_version(),
+    }
     shutil.rmtree(os.path.join(args.workdir, "secantus"), ignore_errors=True)  # a fresh database
     with Stack(args.workdir) as stack:
         app = stack.prepare_database(DB_NAME)
@@ -127,9 +146,11 @@ def run(args, command):
 
 def code_version():
     """The commit measured, and whether the working tree had uncommitted changes."""
+
     def git(*argv):
         done = subprocess.run(["git", *argv], cwd=ROOT, capture_output=True, text=True, check=False)
         return done.stdout.strip()
+
     dirty = git("status", "--porcelain", "--untracked-files=no")
     return git("rev-parse", "--short", "HEAD") + (" + uncommitted changes" if dirty else "")
 

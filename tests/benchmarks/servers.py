@@ -1,5 +1,6 @@
 """Processes under test: gunicorn exactly as the Procfile runs it (any WSGI target), worker
 peak RSS from /proc, and the database's own per-collection command counters (``top``)."""
+
 import os
 
 from tests.processes import Gunicorn, children
@@ -26,7 +27,6 @@ class GunicornApp(Gunicorn):
     def peak_rss_mb(self):
         """{worker pid: VmHWM in MiB} — each worker's peak resident set so far."""
         return {pid: peak_rss_mb(pid) for pid in self.worker_pids()}
-
 
 
 def cpu_seconds(pids):
@@ -63,5 +63,8 @@ def namespace_commands(client, db_name):
     """
     totals = client.admin.command("top")["totals"]
     prefix = db_name + "."
-    return sum(section["total"]["count"] for ns, section in totals.items()
-               if ns.startswith(prefix) and isinstance(section, dict) and "total" in section)
+    return sum(
+        section["total"]["count"]
+        for ns, section in totals.items()
+        if ns.startswith(prefix) and isinstance(section, dict) and "total" in section
+    )

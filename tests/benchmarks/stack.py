@@ -1,5 +1,6 @@
 """The shared fixtures of one benchmark run: a SecantusDB daemon, the fake Stripe server, the
 service's environment, and a way to run the external load generator."""
+
 import json
 import os
 import subprocess
@@ -43,9 +44,13 @@ class Stack:
 
     def env(self, db_name, **overrides):
         """The service's environment for database ``db_name``: production defaults otherwise."""
-        env = {"MONGODB_URI": self.mongo.uri(db_name), "STRIPE_SECRET_KEY": API_KEY,
-               "STRIPE_PUBLISHABLE_KEY": "pk_test_bench", "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
-               "STRIPE_API_BASE": self.fake.url}
+        env = {
+            "MONGODB_URI": self.mongo.uri(db_name),
+            "STRIPE_SECRET_KEY": API_KEY,
+            "STRIPE_PUBLISHABLE_KEY": "pk_test_bench",
+            "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+            "STRIPE_API_BASE": self.fake.url,
+        }
         env.update({key: str(value) for key, value in overrides.items()})
         return env
 
@@ -74,12 +79,23 @@ class Stack:
 
 def run_loadgen(url, requests_file, mode, duration, warmup, **options):
     """Run ``python -m tests.benchmarks.loadgen`` as a separate process; returns its JSON."""
-    argv = [sys.executable, "-m", "tests.benchmarks.loadgen", "--url", url, "--requests", requests_file,
-            "--duration", str(duration), "--warmup", str(warmup), mode]
+    argv = [
+        sys.executable,
+        "-m",
+        "tests.benchmarks.loadgen",
+        "--url",
+        url,
+        "--requests",
+        requests_file,
+        "--duration",
+        str(duration),
+        "--warmup",
+        str(warmup),
+        mode,
+    ]
     for name, value in options.items():
         argv += [f"--{name}", str(value)]
-    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True,
-                          timeout=duration + warmup + 120, check=False)
+    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=duration + warmup + 120, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"loadgen failed ({done.returncode}): {done.stderr[-2000:]}")
     return json.loads(done.stdout)

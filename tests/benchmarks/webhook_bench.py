@@ -1,5 +1,6 @@
 """Webhook ingestion phases: saturation throughput and fixed-rate latency for one server,
 with the database's command count and the CPU each process spent per request."""
+
 import math
 import resource
 from collections import Counter
@@ -20,10 +21,12 @@ class Meter:
 
     def _snapshot(self):
         app_pids = [self.server.process.pid] + self.server.worker_pids()
-        return {"commands": servers.namespace_commands(self.stack.client, self.db_name),
-                "app": servers.cpu_seconds(app_pids),
-                "database": servers.cpu_seconds([self.stack.mongo.process.pid]),
-                "loadgen": _children_cpu()}
+        return {
+            "commands": servers.namespace_commands(self.stack.client, self.db_name),
+            "app": servers.cpu_seconds(app_pids),
+            "database": servers.cpu_seconds([self.stack.mongo.process.pid]),
+            "loadgen": _children_cpu(),
+        }
 
     def __enter__(self):
         self.before = self._snapshot()
@@ -35,8 +38,10 @@ class Meter:
     def per_request(self, requests):
         """Commands and CPU milliseconds per request over the run (warm-up included)."""
         delta = {key: self.after[key] - self.before[key] for key in self.before}
-        return {"db_commands_per_request": round(delta.pop("commands") / requests, 2),
-                "cpu_ms_per_request": {key: round(value * 1000 / requests, 2) for key, value in delta.items()}}
+        return {
+            "db_commands_per_request": round(delta.pop("commands") / requests, 2),
+            "cpu_ms_per_request": {key: round(value * 1000 / requests, 2) for key, value in delta.items()},
+        }
 
 
 def _children_cpu():
@@ -56,7 +61,7 @@ def drive(stack, server, db_name, name, orders, mode, duration, warmup, seed, **
     with Meter(stack, server, db_name) as meter:
         result = run_loadgen(server.url, path, mode, duration, warmup, **options)
     result.update(meter.per_request(max(1, result["sent_total"])))
-    result["mix"] = dict(Counter(kind for kind, _ in stream[:result["sent_total"]]))
+    result["mix"] = dict(Counter(kind for kind, _ in stream[: result["sent_total"]]))
     result["inbox_rows_at_end"] = database.stripe_events.estimated_document_count()
     return result
 
@@ -79,9 +84,20 @@ def run_phases(stack, targets, db_name, args):
         for name, server in targets:
             seed += 1
             print(f"  saturation {name} round {round_no + 1}", flush=True)
-            saturation[name].append(drive(stack, server, db_name, f"sat_{name}_{round_no}", args.saturation_orders,
-                                          "closed", args.duration, args.warmup, seed,
-                                          connections=args.connections))
+            saturation[name].append(
+                drive(
+                    stack,
+                    server,
+                    db_name,
+                    f"sat_{name}_{round_no}",
+                    args.saturation_orders,
+                    "closed",
+                    args.duration,
+                    args.warmup,
+                    seed,
+                    connections=args.connections,
+                )
+            )
     best = {name: max(r["throughput_rps"] for r in rounds) for name, rounds in saturation.items()}
     rate = round(0.5 * best[targets[0][0]], 1)
     runs = [(name, server, rate) for name, server in targets]
@@ -90,6 +106,16 @@ def run_phases(stack, targets, db_name, args):
     for name, server, run_rate in runs:
         seed += 1
         print(f"  fixed rate {name} at {run_rate}/s", flush=True)
-        fixed[name] = drive(stack, server, db_name, f"rate_{name}", orders_for_rate(run_rate, args.duration, args.warmup),
-                            "open", args.duration, args.warmup, seed, rate=run_rate)
+        fixed[name] = drive(
+            stack,
+            server,
+            db_name,
+            f"rate_{name}",
+            orders_for_rate(run_rate, args.duration, args.warmup),
+            "open",
+            args.duration,
+            args.warmup,
+            seed,
+            rate=run_rate,
+        )
     return {"saturation": saturation, "fixed_rate": fixed, "rate": rate}

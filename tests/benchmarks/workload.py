@@ -5,6 +5,7 @@ fields checkout writes) and inserted in bulk. Events are built with the fake Str
 object builders (full PaymentIntent snapshots, pretty-printed like Stripe's bodies) and
 signed *before* a phase starts; the load generator only replays the bytes.
 """
+
 import copy
 import json
 import random
@@ -19,19 +20,28 @@ from service.clock import utcnow
 
 AMOUNT, CURRENCY = 2000, "usd"
 LAG = 64  # a duplicate / late event refers to an order delivered about this many requests earlier
-WEBHOOK_HEADERS = {"Content-Type": "application/json; charset=utf-8",
-                   "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)"}
+WEBHOOK_HEADERS = {
+    "Content-Type": "application/json; charset=utf-8",
+    "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
+}
 
 
-def order_document(order_id, payment_intent_id, *, status="pending", created_at=None,
-                   expected_by=None, history=()):
+def order_document(order_id, payment_intent_id, *, status="pending", created_at=None, expected_by=None, history=()):
     """A raw orders-collection document exactly as checkout stores it (plus its PI id)."""
     now = created_at or utcnow()
-    order = Order(order_id=order_id, status=status, amount=AMOUNT, currency=CURRENCY,
-                  items=[OrderItem(sku="tee", name="T-shirt", quantity=1, unit_amount=AMOUNT)],
-                  request_fingerprint=uuid.uuid4().hex * 2, payment_intent_id=payment_intent_id,
-                  history=list(history), created_at=now, updated_at=now,
-                  expected_by=expected_by or now + timedelta(seconds=900))
+    order = Order(
+        order_id=order_id,
+        status=status,
+        amount=AMOUNT,
+        currency=CURRENCY,
+        items=[OrderItem(sku="tee", name="T-shirt", quantity=1, unit_amount=AMOUNT)],
+        request_fingerprint=uuid.uuid4().hex * 2,
+        payment_intent_id=payment_intent_id,
+        history=list(history),
+        created_at=now,
+        updated_at=now,
+        expected_by=expected_by or now + timedelta(seconds=900),
+    )
     order.validate()
     return order.to_mongo().to_dict()
 
@@ -39,14 +49,20 @@ def order_document(order_id, payment_intent_id, *, status="pending", created_at=
 def payment_intent(order_id):
     """A PaymentIntent for one order as the fake Stripe would create it (not stored anywhere)."""
     return objects.payment_intent(
-        amount=AMOUNT, currency=CURRENCY, metadata={"order_id": order_id}, created=int(time.time()),
-        automatic_payment_methods={"enabled": True}, payment_method_types=["card"], fields={})
+        amount=AMOUNT,
+        currency=CURRENCY,
+        metadata={"order_id": order_id},
+        created=int(time.time()),
+        automatic_payment_methods={"enabled": True},
+        payment_method_types=["card"],
+        fields={},
+    )
 
 
 def insert_in_batches(collection, documents, batch=2000):
     """insert_many in batches (unordered); returns the number inserted."""
     for start in range(0, len(documents), batch):
-        collection.insert_many(documents[start:start + batch], ordered=False)
+        collection.insert_many(documents[start : start + batch], ordered=False)
     return len(documents)
 
 

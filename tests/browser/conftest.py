@@ -5,6 +5,7 @@ Chromium (Debian's package; ``.ci/run`` installs it) driven by Playwright.
 Playwright is only the driver here: it never downloads a browser (``playwright install`` is
 never run); it launches /usr/bin/chromium.
 """
+
 import json
 import os
 import re
@@ -22,12 +23,28 @@ from tests.processes import ROOT
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 # Without the background-networking flags Chromium keeps dialling Google on a closed network.
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 ARTIFACTS = os.path.join(ROOT, "test-artifacts", "browser")
 # The dev stack must take nothing from the developer's shell: it runs offline.
-SCRUBBED = ("MONGODB_URI", "STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET",
-            "STRIPE_API_BASE", "STRIPE_JS_URL", "PORT", "WEB_CONCURRENCY")
+SCRUBBED = (
+    "MONGODB_URI",
+    "STRIPE_SECRET_KEY",
+    "STRIPE_PUBLISHABLE_KEY",
+    "STRIPE_WEBHOOK_SECRET",
+    "STRIPE_API_BASE",
+    "STRIPE_JS_URL",
+    "PORT",
+    "WEB_CONCURRENCY",
+)
 
 
 @dataclass
@@ -46,9 +63,23 @@ class DevStack:
 
     def outage(self, seconds):
         """Start ``python -m service dev outage --seconds N``; returns once it is armed."""
-        proc = subprocess.Popen([sys.executable, "-m", "service", "dev", "outage", "--seconds", str(seconds),
-                                 "--state-file", self.state_file], cwd=ROOT, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "service",
+                "dev",
+                "outage",
+                "--seconds",
+                str(seconds),
+                "--state-file",
+                self.state_file,
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         first = proc.stdout.readline()
         assert first.startswith("database outage:"), first + proc.stdout.read()
         return proc
@@ -96,9 +127,26 @@ def dev_stack(tmp_path_factory):
     log_path = str(base / "dev.log")
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "service", "dev", "--port", str(port), "--workers", "1",
-             "--data-dir", str(base / "secantus"), "--state-file", str(base / "dev.json")],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "service",
+                "dev",
+                "--port",
+                str(port),
+                "--workers",
+                "1",
+                "--data-dir",
+                str(base / "secantus"),
+                "--state-file",
+                str(base / "dev.json"),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     stack = DevStack(f"http://127.0.0.1:{port}", str(base / "dev.json"), log_path, process)
     try:
         _wait_ready(stack)
@@ -111,8 +159,7 @@ def dev_stack(tmp_path_factory):
 def browser():
     """Headless Debian Chromium; a missing browser fails (never skips) with the fix."""
     if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} is missing: `apt-get install chromium` (.ci/run does this) "
-                    "or set CHROMIUM_PATH")
+        pytest.fail(f"{CHROMIUM} is missing: `apt-get install chromium` (.ci/run does this) or set CHROMIUM_PATH")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -130,8 +177,14 @@ def page(browser, dev_stack, request):
     page.set_default_timeout(15_000)
     problems = []
     page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
-    page.on("console", lambda message: problems.append(message.text)
-            if message.type == "error" and "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(message.text)
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
+    )
     page.goto(dev_stack.url + "/")
     yield page
     screenshot(page, request.node.name + "-final")

@@ -1,5 +1,6 @@
 """A person buying in a real browser (headless Chromium) from the offline dev stack: the
 page, Stripe.js (the simulator's stand-in), Stripe's signed webhooks and the order status."""
+
 import time
 
 from tests.browser.conftest import screenshot

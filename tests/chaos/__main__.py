@@ -1,5 +1,6 @@
 """``python -m tests.chaos [--orders 500] [--fault-rate 0.1] [--seed 1]``: prints the table;
 exit status 0 only if nothing was lost or applied twice."""
+
 import argparse
 import sys
 
@@ -8,20 +9,27 @@ from .run import run
 
 def table(figures):
     """The chaos table as text lines."""
-    rows = [("orders (checkouts ok)", f"{figures['orders']} ({figures['checkouts_ok']})"),
-            ("fault rate, seed", f"{figures['fault_rate']}, {figures['seed']}"),
-            ("events sent", figures["events_sent"]), ("deliveries", figures["deliveries"])]
+    rows = [
+        ("orders (checkouts ok)", f"{figures['orders']} ({figures['checkouts_ok']})"),
+        ("fault rate, seed", f"{figures['fault_rate']}, {figures['seed']}"),
+        ("events sent", figures["events_sent"]),
+        ("deliveries", figures["deliveries"]),
+    ]
     rows += [(f"  fault: {kind}", count) for kind, count in figures["faults"].items()]
-    rows += [("checkout 5xx answered (client retried)", figures["checkout_5xx"]),
-             ("webhook 5xx answered", figures["webhook_5xx"]),
-             ("webhook no answer (DB killed)", figures["webhook_no_answer"]),
-             ("reconcile", figures["reconcile"]),
-             ("orders paid / expected", f"{figures['paid']} / {figures['expected_paid']}"),
-             ("lost", figures["lost"]), ("double-applied", figures["double_applied"]),
-             ("regressed", figures["regressed"]), ("PaymentIntent created twice", figures["pi_created_twice"]),
-             ("events not applied", figures["events_unapplied"]),
-             ("time to heal (reconcile pass)", f"{figures['time_to_heal_s']} s"),
-             ("wall time", f"{figures['wall_s']} s")]
+    rows += [
+        ("checkout 5xx answered (client retried)", figures["checkout_5xx"]),
+        ("webhook 5xx answered", figures["webhook_5xx"]),
+        ("webhook no answer (DB killed)", figures["webhook_no_answer"]),
+        ("reconcile", figures["reconcile"]),
+        ("orders paid / expected", f"{figures['paid']} / {figures['expected_paid']}"),
+        ("lost", figures["lost"]),
+        ("double-applied", figures["double_applied"]),
+        ("regressed", figures["regressed"]),
+        ("PaymentIntent created twice", figures["pi_created_twice"]),
+        ("events not applied", figures["events_unapplied"]),
+        ("time to heal (reconcile pass)", f"{figures['time_to_heal_s']} s"),
+        ("wall time", f"{figures['wall_s']} s"),
+    ]
     width = max(len(str(name)) for name, _ in rows)
     return [f"{name:<{width}}  {value}" for name, value in rows]
 

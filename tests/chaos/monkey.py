@@ -1,5 +1,6 @@
 """The chaos monkey: arms one database fault at a time while deliveries run; and the
 database kill (SIGKILL, then restart on the same data)."""
+
 import random
 import threading
 import time
@@ -45,6 +46,7 @@ class Monkey(threading.Thread):
 
 def kill_database(mongo, counts, down_seconds=1.0):
     """Start a thread that SIGKILLs the database, keeps it down, then restarts it."""
+
     def cycle():
         mongo.kill()
         time.sleep(down_seconds)

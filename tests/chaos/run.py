@@ -1,6 +1,7 @@
 """One chaos run: checkouts under Stripe faults, payments at Stripe, webhook deliveries under
 database faults (lost, duplicated, reordered, redelivered with backoff), one reconcile pass,
 then the invariants."""
+
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -44,14 +45,24 @@ def run(orders=500, fault_rate=0.1, seed=1, concurrency=8, workers=2):
         figures = verify(stack, placed)
         statuses = [status for _, status in deliverer.attempts]
         figures.update(
-            orders=orders, fault_rate=fault_rate, seed=seed, checkouts_ok=len(placed),
-            checkout_5xx=stats["checkout 5xx"], events_sent=len({e["id"] for e in plan}),
-            deliveries=len(statuses), webhook_5xx=sum(1 for s in statuses if s >= 500),
-            webhook_no_answer=sum(1 for s in statuses if s == 0), faults=dict(sorted(faults.items())),
-            reconcile=summary, reconcile_status=status, time_to_heal_s=round(healed_at - deliveries_done, 1),
-            wall_s=round(healed_at - started, 1))
-        ok = status == 0 and not any(figures[k] for k in ("lost", "double_applied", "regressed",
-                                                          "pi_created_twice", "events_unapplied"))
+            orders=orders,
+            fault_rate=fault_rate,
+            seed=seed,
+            checkouts_ok=len(placed),
+            checkout_5xx=stats["checkout 5xx"],
+            events_sent=len({e["id"] for e in plan}),
+            deliveries=len(statuses),
+            webhook_5xx=sum(1 for s in statuses if s >= 500),
+            webhook_no_answer=sum(1 for s in statuses if s == 0),
+            faults=dict(sorted(faults.items())),
+            reconcile=summary,
+            reconcile_status=status,
+            time_to_heal_s=round(healed_at - deliveries_done, 1),
+            wall_s=round(healed_at - started, 1),
+        )
+        ok = status == 0 and not any(
+            figures[k] for k in ("lost", "double_applied", "regressed", "pi_created_twice", "events_unapplied")
+        )
         return figures, ok and figures["paid"] == figures["expected_paid"]
     finally:
         stack.stop()
@@ -59,12 +70,16 @@ def run(orders=500, fault_rate=0.1, seed=1, concurrency=8, workers=2):
 
 def _checkouts(stack, rng, orders, fault_rate, faults, stats):
     """Check out ``orders`` carts (a client that retries 5xx with the same Idempotency-Key)."""
+
     def one(index):
         for attempt in range(6):
             try:
-                response = requests.post(stack.web.url + "/checkout", timeout=10,
-                                         json={"items": [{"sku": "tee", "quantity": 1 + index % 3}]},
-                                         headers={"Idempotency-Key": f"chaos-{index}"})
+                response = requests.post(
+                    stack.web.url + "/checkout",
+                    timeout=10,
+                    json={"items": [{"sku": "tee", "quantity": 1 + index % 3}]},
+                    headers={"Idempotency-Key": f"chaos-{index}"},
+                )
             except requests.RequestException:
                 stats["checkout 5xx"] += 1
                 continue

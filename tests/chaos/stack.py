@@ -1,4 +1,5 @@
 """The processes a chaos run drives: a SecantusDB daemon, the fake Stripe API, gunicorn."""
+
 import json
 import os
 import tempfile
@@ -31,8 +32,15 @@ class Stack:
         self.fake = FakeStripe(api_key=API_KEY).start()
         # Short Stripe timeout so "slower than our timeout" faults are cheap; no grace so the
         # reconcile pass replays every unapplied inbox row.
-        self.env = app_env(self.mongo, self.fake, STRIPE_TIMEOUT_SECONDS=1, RECONCILE_GRACE_SECONDS=0,
-                           STRIPE_READ_RATE=500, DB_RETRY_MAX_SECONDS=1, LOG_LEVEL="WARNING")
+        self.env = app_env(
+            self.mongo,
+            self.fake,
+            STRIPE_TIMEOUT_SECONDS=1,
+            RECONCILE_GRACE_SECONDS=0,
+            STRIPE_READ_RATE=500,
+            DB_RETRY_MAX_SECONDS=1,
+            LOG_LEVEL="WARNING",
+        )
         catalog = os.path.join(self.workdir, "catalog.json")
         with open(catalog, "w") as handle:
             json.dump(CATALOG, handle)

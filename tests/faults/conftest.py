@@ -1,5 +1,6 @@
 """Fixtures for the fault tests: one FaultStack per module (``STACK_ENV`` in the module
 overrides settings), faults disarmed after every test."""
+
 import pytest
 
 from tests.faults.stack import FaultStack

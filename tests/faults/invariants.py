@@ -14,6 +14,7 @@ a plain pymongo client. ``violations`` returns readable strings (empty when all 
 4. every payment event Stripe emitted is in the inbox exactly once, ``applied`` or
    ``ignored``, and caused at most one transition across all orders.
 """
+
 from collections import Counter
 
 from service.domain.orders import EVENT_TRIGGERS
@@ -75,8 +76,10 @@ def _money_matches(orders, pis):
             elif status != "paid":
                 problems.append(f"{where}: PI succeeded but order is {status}")
             elif (pi["amount_received"], pi["currency"]) != (order["amount"], order["currency"]):
-                problems.append(f"{where}: paid with {pi['amount_received']} {pi['currency']} "
-                                f"for {order['amount']} {order['currency']}")
+                problems.append(
+                    f"{where}: paid with {pi['amount_received']} {pi['currency']} "
+                    f"for {order['amount']} {order['currency']}"
+                )
         elif status == "paid":
             problems.append(f"{where}: order paid but PI is {pi['status']}")
         elif pi["status"] == "canceled" and status != "canceled":

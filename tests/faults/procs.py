@@ -3,6 +3,7 @@
 Linux only (the CI and these machines are Linux). Used to SIGKILL the worker that holds
 an in-flight request, and to prove that concurrent deliveries reached different workers.
 """
+
 import os
 import time
 
@@ -35,8 +36,11 @@ def _socket_inodes(server_port, client_port):
                 for line in handle:
                     fields = line.split()
                     local, remote, state, inode = fields[1], fields[2], fields[3], fields[9]
-                    if (state == "01" and int(local.rsplit(":", 1)[1], 16) == server_port
-                            and int(remote.rsplit(":", 1)[1], 16) == client_port):
+                    if (
+                        state == "01"
+                        and int(local.rsplit(":", 1)[1], 16) == server_port
+                        and int(remote.rsplit(":", 1)[1], 16) == client_port
+                    ):
                         inodes.add(inode)
         except OSError:
             continue

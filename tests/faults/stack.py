@@ -9,6 +9,7 @@ and ``skip``/``times`` count only the service's commands.
 Every scenario ends with ``heal_and_check``: faults off, Stripe-like redelivery of every
 event whose last delivery was not a 2xx, one ``reconcile`` pass, then the invariants.
 """
+
 import http.client
 import json
 import os
@@ -85,8 +86,9 @@ class FaultStack:
     def checkout(self, quantity=1, key=None, sku="tee"):
         """POST /checkout over HTTP; returns the requests.Response."""
         headers = {"Idempotency-Key": key} if key else {}
-        return requests.post(self.url + "/checkout", json={"items": [{"sku": sku, "quantity": quantity}]},
-                             headers=headers, timeout=30)
+        return requests.post(
+            self.url + "/checkout", json={"items": [{"sku": sku, "quantity": quantity}]}, headers=headers, timeout=30
+        )
 
     def new_order(self, quantity=1):
         """A checked-out order: (order_id, payment_intent_id)."""

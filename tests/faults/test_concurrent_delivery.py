@@ -1,6 +1,7 @@
 """Delivery races under gunicorn with several workers: one event delivered concurrently to
 different workers, the events of one PaymentIntent delivered in every order (one by one
 and all at once), and redelivery with fresh signatures as Stripe does."""
+
 import itertools
 import threading
 import time
@@ -99,12 +100,22 @@ def test_redelivery_with_fresh_signatures_applies_once(faults):
     order_id, pi_id = stack.new_order()
     event = stack.fake.succeed(pi_id)
     body, now = encode_event(event), int(time.time())
-    headers = [sign_payload(body, WEBHOOK_SECRET, now - 200), sign_payload(body, WEBHOOK_SECRET, now - 100),
-               sign_payload(body, [WEBHOOK_SECRET, OLD_WEBHOOK_SECRET], now),
-               sign_payload(body, OLD_WEBHOOK_SECRET, now)]
+    headers = [
+        sign_payload(body, WEBHOOK_SECRET, now - 200),
+        sign_payload(body, WEBHOOK_SECRET, now - 100),
+        sign_payload(body, [WEBHOOK_SECRET, OLD_WEBHOOK_SECRET], now),
+        sign_payload(body, OLD_WEBHOOK_SECRET, now),
+    ]
     assert len(set(headers)) == len(headers)
-    replies = [requests.post(stack.url + "/webhooks/stripe", data=body, timeout=15, headers={
-        "Content-Type": "application/json", "Stripe-Signature": header}) for header in headers]
+    replies = [
+        requests.post(
+            stack.url + "/webhooks/stripe",
+            data=body,
+            timeout=15,
+            headers={"Content-Type": "application/json", "Stripe-Signature": header},
+        )
+        for header in headers
+    ]
     assert [r.status_code for r in replies] == [200] * len(headers)
     assert [r.json()["duplicate"] for r in replies] == [False, True, True, True]
     assert _history(stack, order_id) == [("pending", "paid", event["id"])]

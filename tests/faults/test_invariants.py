@@ -1,5 +1,6 @@
 """The invariant checker itself: it passes a healthy state and catches each kind of breakage
 (so a fault scenario that passes really did keep the invariants)."""
+
 import copy
 import uuid
 from dataclasses import dataclass, field
@@ -22,21 +23,47 @@ class StripeSide:
 
 def _baseline():
     pis = {
-        "pi_paid": {"id": "pi_paid", "status": "succeeded", "amount_received": 2000, "currency": "usd",
-                    "metadata": {"order_id": "ord_paid"}},
-        "pi_open": {"id": "pi_open", "status": "requires_payment_method", "amount_received": 0,
-                    "currency": "usd", "metadata": {"order_id": "ord_open"}},
+        "pi_paid": {
+            "id": "pi_paid",
+            "status": "succeeded",
+            "amount_received": 2000,
+            "currency": "usd",
+            "metadata": {"order_id": "ord_paid"},
+        },
+        "pi_open": {
+            "id": "pi_open",
+            "status": "requires_payment_method",
+            "amount_received": 0,
+            "currency": "usd",
+            "metadata": {"order_id": "ord_open"},
+        },
     }
     orders = [
-        {"_id": "ord_paid", "status": "paid", "amount": 2000, "currency": "usd", "payment_intent_id": "pi_paid",
-         "history": [{"source": "evt_1", "from": "pending", "to": "payment_failed", "at": T0},
-                     {"source": "evt_2", "from": "payment_failed", "to": "paid", "at": T0}]},
-        {"_id": "ord_open", "status": "pending", "amount": 2000, "currency": "usd",
-         "payment_intent_id": "pi_open", "history": []},
+        {
+            "_id": "ord_paid",
+            "status": "paid",
+            "amount": 2000,
+            "currency": "usd",
+            "payment_intent_id": "pi_paid",
+            "history": [
+                {"source": "evt_1", "from": "pending", "to": "payment_failed", "at": T0},
+                {"source": "evt_2", "from": "payment_failed", "to": "paid", "at": T0},
+            ],
+        },
+        {
+            "_id": "ord_open",
+            "status": "pending",
+            "amount": 2000,
+            "currency": "usd",
+            "payment_intent_id": "pi_open",
+            "history": [],
+        },
     ]
-    events = [{"id": "evt_1", "type": "payment_intent.payment_failed"},
-              {"id": "evt_2", "type": "payment_intent.succeeded"},
-              {"id": "evt_3", "type": "charge.succeeded"}]
+    events = [
+        {"id": "evt_1", "type": "payment_intent.payment_failed"},
+        {"id": "evt_2", "type": "payment_intent.succeeded"},
+        {"id": "evt_3", "type": "charge.succeeded"},
+    ]
     inbox = [{"_id": "evt_1", "state": "applied"}, {"_id": "evt_2", "state": "applied"}]
     return pis, orders, events, inbox
 
@@ -63,8 +90,10 @@ def _paid_wrong_amount(pis, orders, events, inbox):
 
 def _duplicate_transition(pis, orders, events, inbox):
     orders[1]["status"] = "processing"
-    orders[1]["history"] = [{"source": "evt_9", "from": "pending", "to": "processing", "at": T0},
-                            {"source": "evt_9", "from": "processing", "to": "processing", "at": T0}]
+    orders[1]["history"] = [
+        {"source": "evt_9", "from": "pending", "to": "processing", "at": T0},
+        {"source": "evt_9", "from": "processing", "to": "processing", "at": T0},
+    ]
 
 
 def _regression(pis, orders, events, inbox):

@@ -1,6 +1,7 @@
 """SIGKILL under load: the database killed and restarted mid-stream of webhook deliveries,
 and a gunicorn worker killed in the middle of a webhook and of a checkout. After Stripe-like
 redelivery and one reconcile pass every invariant must hold."""
+
 import os
 import signal
 import threading
@@ -82,8 +83,7 @@ def test_worker_sigkilled_mid_webhook_heals_by_redelivery(faults, step, skip):
     stack = faults
     order_id, pi_id = stack.new_order()
     event = stack.fake.succeed(pi_id)
-    stack.fail_point({"skip": skip, "times": 1}, failCommands=["update"],
-                     blockConnection=True, blockTimeMS=BLOCK_MS)
+    stack.fail_point({"skip": skip, "times": 1}, failCommands=["update"], blockConnection=True, blockTimeMS=BLOCK_MS)
     started = time.monotonic()
     flight = stack.post_in_flight(event)
     if step == "order_update":

@@ -2,6 +2,7 @@
 429, a reset connection, a response slower than our timeout, a response lost after Stripe
 did the work; and Stripe succeeding while our database fails right after. The customer
 (or reconcile) finishes each checkout with exactly one PaymentIntent."""
+
 import itertools
 
 import pytest
@@ -71,10 +72,14 @@ def test_stripe_created_it_but_never_answered_and_customer_left(faults):
     assert stack.fake.payment_intents[order["payment_intent_id"]]["metadata"]["order_id"] == order["_id"]
 
 
-@pytest.mark.parametrize("failure,expected", [
-    ({"closeConnection": True, "times": 3}, 503),
-    ({"errorCode": 2, "times": 1}, 500),
-], ids=["connection_dropped_every_retry", "permanent_error"])
+@pytest.mark.parametrize(
+    "failure,expected",
+    [
+        ({"closeConnection": True, "times": 3}, 503),
+        ({"errorCode": 2, "times": 1}, 500),
+    ],
+    ids=["connection_dropped_every_retry", "permanent_error"],
+)
 @pytest.mark.parametrize("customer_retries", [True, False], ids=["customer_retries", "customer_left"])
 def test_database_fails_right_after_stripe_succeeded(faults, failure, expected, customer_retries):
     """Saving the PI id fails after Stripe created it: 5xx, then the retry or reconcile attaches that PI."""

@@ -7,6 +7,7 @@ one dropped connection, a connection dropped on every retry, and a block longer 
 socket timeout (the server still runs the command late). Every scenario then heals by
 redelivery and one reconcile pass and must satisfy the invariants.
 """
+
 import time
 
 import pytest

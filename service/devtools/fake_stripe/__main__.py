@@ -19,13 +19,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=12111)
     parser.add_argument("--api-key", default="sk_test_fake")
     parser.add_argument("--webhook-url", help="POST every new event here, signed")
-    parser.add_argument("--webhook-secret", action="append", default=[],
-                        help="endpoint secret (repeat while rolling secrets)")
+    parser.add_argument(
+        "--webhook-secret", action="append", default=[], help="endpoint secret (repeat while rolling secrets)"
+    )
     args = parser.parse_args(argv)
-    fake = FakeStripe(args.api_key, webhook_url=args.webhook_url,
-                      webhook_secrets=args.webhook_secret,
-                      auto_deliver=bool(args.webhook_url),
-                      webhook_backoff=(1.0, 5.0, 30.0), webhook_max_attempts=4)
+    fake = FakeStripe(
+        args.api_key,
+        webhook_url=args.webhook_url,
+        webhook_secrets=args.webhook_secret,
+        auto_deliver=bool(args.webhook_url),
+        webhook_backoff=(1.0, 5.0, 30.0),
+        webhook_max_attempts=4,
+    )
     fake.start(args.host, args.port)
     print(fake.url, flush=True)
     try:

@@ -20,11 +20,15 @@ from .state import Call
 STANDIN_PATHS = ("/v3", "/v3/", "/v3/stripe.js")
 STANDIN_FILE = os.path.join(os.path.dirname(__file__), "stripe_standin.js")
 CORS_HEADERS = {"Access-Control-Allow-Origin": "*"}
-PREFLIGHT_HEADERS = {**CORS_HEADERS, "Access-Control-Allow-Methods": "GET, POST, DELETE",
-                     "Access-Control-Allow-Headers": "Authorization, Content-Type, "
-                     "Idempotency-Key, Stripe-Version", "Access-Control-Max-Age": "600"}
-AUTH_FAILED = ("We are unable to authenticate your payment method. Please choose a different "
-               "payment method and try again.")
+PREFLIGHT_HEADERS = {
+    **CORS_HEADERS,
+    "Access-Control-Allow-Methods": "GET, POST, DELETE",
+    "Access-Control-Allow-Headers": "Authorization, Content-Type, Idempotency-Key, Stripe-Version",
+    "Access-Control-Max-Age": "600",
+}
+AUTH_FAILED = (
+    "We are unable to authenticate your payment method. Please choose a different payment method and try again."
+)
 _CLIENT_ROUTES = (
     ("GET", re.compile(r"/v1/payment_intents/(?P<id>[^/]+)")),
     ("POST", re.compile(r"/v1/payment_intents/(?P<id>[^/]+)/confirm")),
@@ -50,17 +54,22 @@ def check_client_access(store, method: str, path: str, params: dict) -> None:
         if match and route_method == method:
             break
     else:
-        raise FakeStripeError(401, "invalid_request_error", "This API call cannot be made with a "
-                              "publishable API key. Please use a secret API key.", store=False)
+        raise FakeStripeError(
+            401,
+            "invalid_request_error",
+            "This API call cannot be made with a publishable API key. Please use a secret API key.",
+            store=False,
+        )
     secret = params.get("client_secret")
     if not secret:
-        raise invalid("Missing required param: client_secret.", param="client_secret",
-                      code="parameter_missing")
+        raise invalid("Missing required param: client_secret.", param="client_secret", code="parameter_missing")
     with store.lock:
         expected = store.payment_intent(match.group("id"))["client_secret"]
     if secret != expected:
-        raise invalid("The client_secret provided does not match the client_secret associated "
-                      "with the PaymentIntent.", param="client_secret")
+        raise invalid(
+            "The client_secret provided does not match the client_secret associated with the PaymentIntent.",
+            param="client_secret",
+        )
 
 
 def authenticate_payment_intent(call: Call) -> dict:
@@ -73,13 +82,21 @@ def authenticate_payment_intent(call: Call) -> dict:
         raise invalid("outcome must be complete or fail", param="outcome")
     pi = call.store.payment_intent(pi_id)
     if pi["status"] != "requires_action":
-        raise unexpected_state(f"This PaymentIntent has a status of {pi['status']}; only one in "
-                               "requires_action can be authenticated.")
+        raise unexpected_state(
+            f"This PaymentIntent has a status of {pi['status']}; only one in requires_action can be authenticated."
+        )
     if outcome == "complete":
         payments.succeed(call.store, pi_id, payment_method=pi["payment_method"], origin=call.origin)
     else:
-        payments.fail(call.store, pi_id, "payment_intent_authentication_failure", None,
-                      AUTH_FAILED, pi["payment_method"], call.origin)
+        payments.fail(
+            call.store,
+            pi_id,
+            "payment_intent_authentication_failure",
+            None,
+            AUTH_FAILED,
+            pi["payment_method"],
+            call.origin,
+        )
     pi = call.store.payment_intent(pi_id)
     raise_if_declined(pi)
     return pi

@@ -47,19 +47,23 @@ class FakeStripeError(Exception):
         return {"error": error}
 
 
-def invalid(message: str, *, param: str | None = None, code: str | None = None,
-            store: bool = False) -> FakeStripeError:
+def invalid(message: str, *, param: str | None = None, code: str | None = None, store: bool = False) -> FakeStripeError:
     """Return a 400 invalid_request_error (not stored for idempotency unless `store`)."""
     return FakeStripeError(400, "invalid_request_error", message, code=code, param=param, store=store)
 
 
 def missing(kind: str, object_id: str, param: str) -> FakeStripeError:
     """Return the 404 resource_missing error Stripe gives for an unknown id."""
-    return FakeStripeError(404, "invalid_request_error", f"No such {kind}: '{object_id}'",
-                           code="resource_missing", param=param, store=False)
+    return FakeStripeError(
+        404,
+        "invalid_request_error",
+        f"No such {kind}: '{object_id}'",
+        code="resource_missing",
+        param=param,
+        store=False,
+    )
 
 
 def unexpected_state(message: str) -> FakeStripeError:
     """Return the 400 payment_intent_unexpected_state error (stored: the endpoint ran)."""
-    return FakeStripeError(400, "invalid_request_error", message,
-                           code="payment_intent_unexpected_state", store=True)
+    return FakeStripeError(400, "invalid_request_error", message, code="payment_intent_unexpected_state", store=True)

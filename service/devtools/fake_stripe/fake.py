@@ -22,12 +22,20 @@ class FakeStripe:
     `base_addresses={"api": fake.url}`. Read accessors return deep copies.
     """
 
-    def __init__(self, api_key: str = "sk_test_fake", *, publishable_key: str | None = None,
-                 clock: Callable[[], float] = time.time,
-                 search_lag: float = 0.0, webhook_url: str | None = None,
-                 webhook_secrets: Sequence[str] = (), auto_deliver: bool = False,
-                 webhook_backoff: Sequence[float] = (0.0,), webhook_max_attempts: int = 3,
-                 webhook_timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        api_key: str = "sk_test_fake",
+        *,
+        publishable_key: str | None = None,
+        clock: Callable[[], float] = time.time,
+        search_lag: float = 0.0,
+        webhook_url: str | None = None,
+        webhook_secrets: Sequence[str] = (),
+        auto_deliver: bool = False,
+        webhook_backoff: Sequence[float] = (0.0,),
+        webhook_max_attempts: int = 3,
+        webhook_timeout: float = 5.0,
+    ) -> None:
         self.api_key = api_key
         self.store = Store(clock=clock, search_lag=search_lag)
         self.faults = FaultPlan()
@@ -38,8 +46,9 @@ class FakeStripe:
         if auto_deliver:
             if not webhook_url or not webhook_secrets:
                 raise ValueError("auto_deliver needs webhook_url and webhook_secrets")
-            deliverer = Deliverer(webhook_url, webhook_secrets, webhook_backoff,
-                                  webhook_timeout, on_result=self._record_delivery)
+            deliverer = Deliverer(
+                webhook_url, webhook_secrets, webhook_backoff, webhook_timeout, on_result=self._record_delivery
+            )
             self.auto = AutoDeliverer(deliverer, webhook_max_attempts)
             self.store.listeners.append(self.auto)
         self._server: ServerThread | None = None
@@ -102,8 +111,7 @@ class FakeStripe:
     def count(self, method: str, path_prefix: str) -> int:
         """How many requests with this method and path prefix were received (faulted,
         rejected and replayed ones included)."""
-        return sum(1 for rec in self.requests
-                   if rec.method == method.upper() and rec.path.startswith(path_prefix))
+        return sum(1 for rec in self.requests if rec.method == method.upper() and rec.path.startswith(path_prefix))
 
     def event(self, event_id: str) -> dict:
         """Return a copy of one event by id (KeyError if unknown)."""
@@ -117,8 +125,13 @@ class FakeStripe:
         """Payment succeeds; returns the payment_intent.succeeded event."""
         return payments.succeed(self.store, pi_id, amount_received)
 
-    def fail(self, pi_id: str, code: str = "card_declined", decline_code: str = "generic_decline",
-             message: str = "Your card was declined.") -> dict:
+    def fail(
+        self,
+        pi_id: str,
+        code: str = "card_declined",
+        decline_code: str = "generic_decline",
+        message: str = "Your card was declined.",
+    ) -> dict:
         """Attempt declined, PI back to requires_payment_method; returns
         payment_intent.payment_failed."""
         return payments.fail(self.store, pi_id, code, decline_code, message)
@@ -160,8 +173,16 @@ class FakeStripe:
         return self.auto.drain(timeout) if self.auto else True
 
     # -- faults ----------------------------------------------------------------------------
-    def inject(self, method: str, path_prefix: str, kind: str, times: int = 1, status: int = 500,
-               should_retry: bool | None = None, delay: float = 0.0) -> Fault:
+    def inject(
+        self,
+        method: str,
+        path_prefix: str,
+        kind: str,
+        times: int = 1,
+        status: int = 500,
+        should_retry: bool | None = None,
+        delay: float = 0.0,
+    ) -> Fault:
         """Queue a fault (see faults.py for the kinds) for the next `times` matching requests;
         faults are consumed oldest first."""
         return self.faults.add(method, path_prefix, kind, times, status, should_retry, delay)

@@ -41,15 +41,17 @@ class Fault:
         if self.should_retry is not None:
             headers["Stripe-Should-Retry"] = "true" if self.should_retry else "false"
         if self.status == 429:
-            return FakeStripeError(429, "rate_limit_error", "Request rate limit exceeded. "
-                                   "Learn more about rate limits here "
-                                   "https://stripe.com/docs/rate-limits.",
-                                   code="rate_limit", store=False, headers=headers)
+            return FakeStripeError(
+                429,
+                "rate_limit_error",
+                "Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.",
+                code="rate_limit",
+                store=False,
+                headers=headers,
+            )
         if self.status >= 500:
-            return FakeStripeError(self.status, "api_error", "An unknown error occurred",
-                                   store=False, headers=headers)
-        return FakeStripeError(self.status, "invalid_request_error", "Injected error",
-                               store=False, headers=headers)
+            return FakeStripeError(self.status, "api_error", "An unknown error occurred", store=False, headers=headers)
+        return FakeStripeError(self.status, "invalid_request_error", "Injected error", store=False, headers=headers)
 
 
 class FaultPlan:
@@ -59,8 +61,16 @@ class FaultPlan:
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
 
-    def add(self, method: str, path_prefix: str, kind: str, times: int = 1, status: int = 500,
-            should_retry: bool | None = None, delay: float = 0.0) -> Fault:
+    def add(
+        self,
+        method: str,
+        path_prefix: str,
+        kind: str,
+        times: int = 1,
+        status: int = 500,
+        should_retry: bool | None = None,
+        delay: float = 0.0,
+    ) -> Fault:
         """Queue a fault for the next `times` requests matching method and path prefix."""
         if kind not in KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; expected one of {KINDS}")

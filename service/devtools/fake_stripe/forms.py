@@ -104,6 +104,5 @@ def to_metadata(value, param: str = "metadata") -> dict:
         if not isinstance(item, str):
             raise invalid("Invalid metadata value.", param=f"{param}[{key}]")
         if len(key) > 40 or len(item) > 500:
-            raise invalid("Metadata keys are limited to 40 and values to 500 characters.",
-                          param=f"{param}[{key}]")
+            raise invalid("Metadata keys are limited to 40 and values to 500 characters.", param=f"{param}[{key}]")
     return {key: item for key, item in value.items() if item != ""}

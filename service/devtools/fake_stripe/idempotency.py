@@ -63,15 +63,13 @@ class IdempotencyStore:
                 return Claim("mismatch")
             return Claim("replay", entry[1])
 
-    def finish(self, key: str, status: int | None = None, body: bytes = b"",
-               request_id: str = "") -> None:
+    def finish(self, key: str, status: int | None = None, body: bytes = b"", request_id: str = "") -> None:
         """Release a held key, saving the response when `status` is given (otherwise a
         later request with the key executes afresh)."""
         with self._lock:
             request_fingerprint = self._in_flight.pop(key)
             if status is not None:
-                self._saved[key] = (request_fingerprint,
-                                    Saved(status, body, request_id, self._clock()))
+                self._saved[key] = (request_fingerprint, Saved(status, body, request_id, self._clock()))
 
     def clear(self) -> None:
         """Forget every saved key (held keys stay held until their requests finish)."""

@@ -12,7 +12,8 @@ from .forms import to_int, to_list
 _CREATED_OPS = {"gt": int.__gt__, "gte": int.__ge__, "lt": int.__lt__, "lte": int.__le__}
 _CLAUSE = re.compile(
     r"""^\s*(?:metadata\[(?P<q1>['"])(?P<key>[^'"]+)(?P=q1)\]|(?P<field>status|currency|amount))"""
-    r"""\s*:\s*(?:(?P<q2>['"])(?P<text>[^'"]*)(?P=q2)|(?P<num>\d+))\s*$""")
+    r"""\s*:\s*(?:(?P<q2>['"])(?P<text>[^'"]*)(?P=q2)|(?P<num>\d+))\s*$"""
+)
 
 
 def created_filter(value, param: str = "created") -> Callable[[dict], bool]:
@@ -26,8 +27,9 @@ def created_filter(value, param: str = "created") -> Callable[[dict], bool]:
     bounds = []
     for op, bound in value.items():
         if op not in _CREATED_OPS:
-            raise invalid(f"Received unknown parameter: {param}[{op}]", param=f"{param}[{op}]",
-                          code="parameter_unknown")
+            raise invalid(
+                f"Received unknown parameter: {param}[{op}]", param=f"{param}[{op}]", code="parameter_unknown"
+            )
         bounds.append((_CREATED_OPS[op], to_int(bound, f"{param}[{op}]")))
     return lambda obj: all(compare(obj["created"], bound) for compare, bound in bounds)
 
@@ -38,12 +40,12 @@ def type_filter(type_, types) -> Callable[[dict], bool]:
     names = to_list(types, "types") if types is not None else None
     if names is not None and len(names) > 20:
         raise invalid("You may pass at most 20 types.", param="types")
-    return lambda evt: (all(fnmatch.fnmatchcase(evt["type"], p) for p in patterns)
-                        and (names is None or evt["type"] in names))
+    return lambda evt: (
+        all(fnmatch.fnmatchcase(evt["type"], p) for p in patterns) and (names is None or evt["type"] in names)
+    )
 
 
-def page(items: list[dict], keep: Callable[[dict], bool], params: dict, url: str,
-         kind: str) -> dict:
+def page(items: list[dict], keep: Callable[[dict], bool], params: dict, url: str, kind: str) -> dict:
     """Return one Stripe list page of the kept `items` (already newest first).
 
     Guarantees: `limit` 1..100 (default 10); `starting_after` gives the next older items,
@@ -60,10 +62,10 @@ def page(items: list[dict], keep: Callable[[dict], bool], params: dict, url: str
         if cursor is not None and cursor not in ids:
             raise invalid(f"No such {kind}: '{cursor}'", param=name, code="resource_missing")
     if after is not None:
-        rest = [item for item in items[ids.index(after) + 1:] if keep(item)]
+        rest = [item for item in items[ids.index(after) + 1 :] if keep(item)]
         data = rest[:limit]
     elif before is not None:
-        rest = [item for item in items[:ids.index(before)] if keep(item)]
+        rest = [item for item in items[: ids.index(before)] if keep(item)]
         data = rest[-limit:]
     else:
         rest = [item for item in items if keep(item)]
@@ -81,8 +83,7 @@ def search_filter(query: str) -> Callable[[dict], bool]:
     for clause in re.split(r"\s+AND\s+", query.strip(), flags=re.IGNORECASE):
         match = _CLAUSE.match(clause)
         if not match or (match["field"] == "amount") != (match["num"] is not None):
-            raise invalid(f"The fake Stripe cannot parse this search query clause: {clause}",
-                          param="query")
+            raise invalid(f"The fake Stripe cannot parse this search query clause: {clause}", param="query")
         if match["key"]:
             key, wanted = match["key"], match["text"]
             checks.append(lambda pi, k=key, w=wanted: pi["metadata"].get(k) == w)
@@ -93,8 +94,7 @@ def search_filter(query: str) -> Callable[[dict], bool]:
     return lambda pi: all(check(pi) for check in checks)
 
 
-def search_page(items: list[dict], keep: Callable[[dict], bool], params: dict,
-                url: str) -> dict:
+def search_page(items: list[dict], keep: Callable[[dict], bool], params: dict, url: str) -> dict:
     """Return one `search_result` page (newest first); `next_page` is an opaque token that
     stripe-python passes back as `page`."""
     limit = to_int(params.get("limit", 10), "limit")
@@ -107,7 +107,12 @@ def search_page(items: list[dict], keep: Callable[[dict], bool], params: dict,
             raise invalid("Invalid page token.", param="page")
         offset = int(token[5:])
     matched = [item for item in items if keep(item)]
-    data = matched[offset:offset + limit]
+    data = matched[offset : offset + limit]
     more = len(matched) > offset + limit
-    return {"object": "search_result", "data": data, "has_more": more,
-            "next_page": f"page_{offset + limit}" if more else None, "url": url}
+    return {
+        "object": "search_result",
+        "data": data,
+        "has_more": more,
+        "next_page": f"page_{offset + limit}" if more else None,
+        "url": url,
+    }

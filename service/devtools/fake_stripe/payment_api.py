@@ -9,8 +9,14 @@ from .errors import FakeStripeError, invalid
 from .forms import check_known, to_bool, to_int, to_list, to_metadata
 from .state import Call
 
-_PI_FIELDS = ("description", "customer", "receipt_email", "statement_descriptor",
-              "statement_descriptor_suffix", "transfer_group")
+_PI_FIELDS = (
+    "description",
+    "customer",
+    "receipt_email",
+    "statement_descriptor",
+    "statement_descriptor_suffix",
+    "transfer_group",
+)
 _LIST = {"limit", "starting_after", "ending_before", "expand"}
 
 
@@ -24,32 +30,43 @@ def create_payment_intent(call: Call) -> dict:
     """POST /v1/payment_intents: validate like Stripe (400 on a missing/non-positive amount, a
     non-3-letter currency, unknown params), then create."""
     p = call.params
-    check_known(p, {"amount", "currency", "metadata", "automatic_payment_methods",
-                    "payment_method_types", "expand", *_PI_FIELDS})
+    check_known(
+        p,
+        {"amount", "currency", "metadata", "automatic_payment_methods", "payment_method_types", "expand", *_PI_FIELDS},
+    )
     amount = to_int(_required(p, "amount"), "amount")
     if amount < 1:
-        raise invalid("This value must be greater than or equal to 1.", param="amount",
-                      code="amount_too_small")
+        raise invalid("This value must be greater than or equal to 1.", param="amount", code="amount_too_small")
     currency = _required(p, "currency")
     if not isinstance(currency, str) or not re.fullmatch(r"[A-Za-z]{3}", currency):
         raise invalid(f"Invalid currency: {currency}.", param="currency")
     apm, types = p.get("automatic_payment_methods"), p.get("payment_method_types")
     if apm is not None and types is not None:
-        raise invalid("You may only specify one of these parameters: automatic_payment_methods,"
-                      " payment_method_types.", param="automatic_payment_methods")
+        raise invalid(
+            "You may only specify one of these parameters: automatic_payment_methods, payment_method_types.",
+            param="automatic_payment_methods",
+        )
     if apm is not None and not isinstance(apm, dict):
         raise invalid("Invalid object", param="automatic_payment_methods")
     fields = {name: p[name] for name in _PI_FIELDS if name in p}
-    return payments.create(call.store, {
-        "amount": amount, "currency": currency.lower(),
-        "metadata": to_metadata(p.get("metadata")),
-        # Since API version 2023-08-16 automatic payment methods are on unless types are given.
-        "automatic_payment_methods": None if types is not None else {
-            "allow_redirects": (apm or {}).get("allow_redirects", "always"),
-            "enabled": to_bool((apm or {}).get("enabled", "true"),
-                               "automatic_payment_methods[enabled]")},
-        "payment_method_types": to_list(types, "payment_method_types") if types else ["card"],
-        "fields": fields}, call.origin)
+    return payments.create(
+        call.store,
+        {
+            "amount": amount,
+            "currency": currency.lower(),
+            "metadata": to_metadata(p.get("metadata")),
+            # Since API version 2023-08-16 automatic payment methods are on unless types are given.
+            "automatic_payment_methods": None
+            if types is not None
+            else {
+                "allow_redirects": (apm or {}).get("allow_redirects", "always"),
+                "enabled": to_bool((apm or {}).get("enabled", "true"), "automatic_payment_methods[enabled]"),
+            },
+            "payment_method_types": to_list(types, "payment_method_types") if types else ["card"],
+            "fields": fields,
+        },
+        call.origin,
+    )
 
 
 def list_payment_intents(call: Call) -> dict:
@@ -57,9 +74,13 @@ def list_payment_intents(call: Call) -> dict:
     check_known(call.params, {"created", "customer", *_LIST})
     by_created = listing.created_filter(call.params.get("created"))
     customer = call.params.get("customer")
-    return listing.page(list(reversed(call.store.payment_intents.values())),
-                        lambda pi: by_created(pi) and customer in (None, pi["customer"]),
-                        call.params, "/v1/payment_intents", "payment_intent")
+    return listing.page(
+        list(reversed(call.store.payment_intents.values())),
+        lambda pi: by_created(pi) and customer in (None, pi["customer"]),
+        call.params,
+        "/v1/payment_intents",
+        "payment_intent",
+    )
 
 
 def search_payment_intents(call: Call) -> dict:
@@ -68,9 +89,12 @@ def search_payment_intents(call: Call) -> dict:
     check_known(call.params, {"query", "limit", "page", "expand"})
     matches = listing.search_filter(call.params.get("query", ""))
     now, visible = call.store.clock(), call.store.searchable_at
-    return listing.search_page(list(reversed(call.store.payment_intents.values())),
-                               lambda pi: visible[pi["id"]] <= now and matches(pi),
-                               call.params, "/v1/payment_intents/search")
+    return listing.search_page(
+        list(reversed(call.store.payment_intents.values())),
+        lambda pi: visible[pi["id"]] <= now and matches(pi),
+        call.params,
+        "/v1/payment_intents/search",
+    )
 
 
 def retrieve_payment_intent(call: Call) -> dict:
@@ -82,8 +106,7 @@ def retrieve_payment_intent(call: Call) -> dict:
 def cancel_payment_intent(call: Call) -> dict:
     """POST /v1/payment_intents/:id/cancel: the canceled PI, or 400 from a terminal status."""
     check_known(call.params, {"cancellation_reason", "expand"})
-    payments.cancel(call.store, call.args["id"], call.params.get("cancellation_reason"),
-                    call.origin)
+    payments.cancel(call.store, call.args["id"], call.params.get("cancellation_reason"), call.origin)
     return call.store.payment_intent(call.args["id"])
 
 
@@ -91,8 +114,7 @@ def confirm_payment_intent(call: Call) -> dict:
     """POST /v1/payment_intents/:id/confirm: the PI; a declined test card answers 402
     card_error."""
     check_known(call.params, {"payment_method", "return_url", "client_secret", "expand"})
-    pi = payments.confirm(call.store, call.args["id"], _required(call.params, "payment_method"),
-                          call.origin)
+    pi = payments.confirm(call.store, call.args["id"], _required(call.params, "payment_method"), call.origin)
     raise_if_declined(pi)
     return pi
 
@@ -101,9 +123,13 @@ def raise_if_declined(pi: dict) -> None:
     """A declined attempt answers 402 card_error whose body carries the updated PI."""
     error = pi["last_payment_error"]
     if pi["status"] == "requires_payment_method" and error:
-        raise FakeStripeError(402, "card_error", error["message"], code=error["code"],
-                              extra={"decline_code": error["decline_code"],
-                                     "charge": error["charge"], "payment_intent": pi})
+        raise FakeStripeError(
+            402,
+            "card_error",
+            error["message"],
+            code=error["code"],
+            extra={"decline_code": error["decline_code"], "charge": error["charge"], "payment_intent": pi},
+        )
 
 
 def create_refund(call: Call) -> dict:
@@ -114,17 +140,17 @@ def create_refund(call: Call) -> dict:
     if pi_id is None and p.get("charge"):
         charge = call.store.charges.get(p["charge"])
         if charge is None:
-            raise invalid(f"No such charge: '{p['charge']}'", param="charge",
-                          code="resource_missing")
+            raise invalid(f"No such charge: '{p['charge']}'", param="charge", code="resource_missing")
         pi_id = charge["payment_intent"]
     if pi_id is None:
-        raise invalid("One of the following params should be provided for this request: "
-                      "payment_intent or charge.", code="parameter_missing")
+        raise invalid(
+            "One of the following params should be provided for this request: payment_intent or charge.",
+            code="parameter_missing",
+        )
     if p.get("reason") not in (None, "duplicate", "fraudulent", "requested_by_customer"):
         raise invalid(f"Invalid reason: {p['reason']}", param="reason")
     amount = to_int(p["amount"], "amount") if "amount" in p else None
-    refund, _ = payments.refund(call.store, pi_id, amount, p.get("reason"),
-                                to_metadata(p.get("metadata")), call.origin)
+    refund, _ = payments.refund(call.store, pi_id, amount, p.get("reason"), to_metadata(p.get("metadata")), call.origin)
     return refund
 
 
@@ -133,7 +159,10 @@ def list_refunds(call: Call) -> dict:
     check_known(call.params, {"payment_intent", "charge", "created", *_LIST})
     by_created = listing.created_filter(call.params.get("created"))
     pi_id, charge_id = call.params.get("payment_intent"), call.params.get("charge")
-    return listing.page(list(reversed(call.store.refunds.values())),
-                        lambda rf: (by_created(rf) and pi_id in (None, rf["payment_intent"])
-                                    and charge_id in (None, rf["charge"])),
-                        call.params, "/v1/refunds", "refund")
+    return listing.page(
+        list(reversed(call.store.refunds.values())),
+        lambda rf: by_created(rf) and pi_id in (None, rf["payment_intent"]) and charge_id in (None, rf["charge"]),
+        call.params,
+        "/v1/refunds",
+        "refund",
+    )

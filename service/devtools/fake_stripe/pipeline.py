@@ -39,10 +39,10 @@ def _json(obj: dict) -> bytes:
 def _api_key(headers) -> str | None:
     auth = headers.get("Authorization") or ""
     if auth.startswith("Bearer "):
-        return auth[len("Bearer "):].strip()
+        return auth[len("Bearer ") :].strip()
     if auth.startswith("Basic "):  # curl -u sk_test_...:
         try:
-            return base64.b64decode(auth[len("Basic "):]).decode().split(":", 1)[0]
+            return base64.b64decode(auth[len("Basic ") :]).decode().split(":", 1)[0]
         except ValueError:
             return None
     return None
@@ -55,8 +55,9 @@ def _redact(key: str) -> str:
 class Pipeline:
     """Handles requests against one Store; safe to call from many threads at once."""
 
-    def __init__(self, store: Store, faults: FaultPlan, keys: IdempotencyStore,
-                 api_key: str, publishable_key: str | None = None) -> None:
+    def __init__(
+        self, store: Store, faults: FaultPlan, keys: IdempotencyStore, api_key: str, publishable_key: str | None = None
+    ) -> None:
         self.store, self.faults, self.keys, self.api_key = store, faults, keys, api_key
         self.publishable_key = publishable_key
 
@@ -85,8 +86,15 @@ class Pipeline:
         response.headers.setdefault("Content-Type", "application/json")
         return response
 
-    def _respond(self, method: str, path: str, headers, record: RequestRecord,
-                 fault: Fault | None, bad_params: FakeStripeError | None) -> Response:
+    def _respond(
+        self,
+        method: str,
+        path: str,
+        headers,
+        record: RequestRecord,
+        fault: Fault | None,
+        bad_params: FakeStripeError | None,
+    ) -> Response:
         if fault and fault.kind == "reset":
             return Response(None)
         if fault and fault.kind == "error":
@@ -109,36 +117,50 @@ class Pipeline:
         if self.publishable_key and given == self.publishable_key:
             browser.check_client_access(self.store, method, path, params)
             return
-        message = (f"Invalid API Key provided: {_redact(given)}" if given else
-                   "You did not provide an API key. You need to provide your API key in the "
-                   "Authorization header, using Bearer auth (e.g. 'Authorization: Bearer "
-                   "YOUR_SECRET_KEY').")
-        raise FakeStripeError(401, "invalid_request_error", message, store=False,
-                              headers={"WWW-Authenticate": 'Basic realm="Stripe"'})
+        message = (
+            f"Invalid API Key provided: {_redact(given)}"
+            if given
+            else "You did not provide an API key. You need to provide your API key in the "
+            "Authorization header, using Bearer auth (e.g. 'Authorization: Bearer "
+            "YOUR_SECRET_KEY')."
+        )
+        raise FakeStripeError(
+            401, "invalid_request_error", message, store=False, headers={"WWW-Authenticate": 'Basic realm="Stripe"'}
+        )
 
-    def _keyed(self, method: str, path: str, record: RequestRecord,
-               fault: Fault | None) -> Response:
+    def _keyed(self, method: str, path: str, record: RequestRecord, fault: Fault | None) -> Response:
         key = record.idempotency_key
         if len(key) > MAX_KEY_LENGTH:
             raise invalid(f"Idempotency-Key must be at most {MAX_KEY_LENGTH} characters.")
         claim = self.keys.claim(key, fingerprint(method, path, record.params))
         if claim.outcome == "in_use":
             raise FakeStripeError(
-                409, "invalid_request_error", "There is currently another in-progress request "
+                409,
+                "invalid_request_error",
+                "There is currently another in-progress request "
                 f"using this Idempotent Key: {key}. Please try again later.",
-                code="idempotency_key_in_use", store=False)
+                code="idempotency_key_in_use",
+                store=False,
+            )
         if claim.outcome == "mismatch":
             raise FakeStripeError(
-                400, "idempotency_error", "Keys for idempotent requests can only be used with "
+                400,
+                "idempotency_error",
+                "Keys for idempotent requests can only be used with "
                 "the same parameters they were first used with. Try using a key other than "
-                f"'{key}' if you meant to execute a different request.", store=False)
+                f"'{key}' if you meant to execute a different request.",
+                store=False,
+            )
         if claim.outcome == "replay":
             if fault and fault.kind == "delay":
                 time.sleep(fault.delay)
             with self.store.lock:
                 record.replayed = True
-            return Response(claim.saved.status, claim.saved.body, {
-                "Idempotent-Replayed": "true", "Original-Request": claim.saved.request_id})
+            return Response(
+                claim.saved.status,
+                claim.saved.body,
+                {"Idempotent-Replayed": "true", "Original-Request": claim.saved.request_id},
+            )
         response, keep = None, False
         try:
             response, keep = self._run(method, path, record, fault)
@@ -149,15 +171,13 @@ class Pipeline:
                 self.keys.finish(key)
         return response
 
-    def _run(self, method: str, path: str, record: RequestRecord,
-             fault: Fault | None) -> tuple[Response, bool]:
+    def _run(self, method: str, path: str, record: RequestRecord, fault: Fault | None) -> tuple[Response, bool]:
         """Execute the endpoint; return the response and whether a key may save it."""
         if fault and fault.kind == "delay":
             time.sleep(fault.delay)
         origin = Origin(record.request_id, record.idempotency_key)
         try:
-            return Response(200, _json(routes.dispatch(self.store, method, path,
-                                                       record.params, origin))), True
+            return Response(200, _json(routes.dispatch(self.store, method, path, record.params, origin))), True
         except FakeStripeError as exc:
             return _error(exc), exc.store
         except Exception as exc:  # a bug in the fake must still look like a Stripe 500

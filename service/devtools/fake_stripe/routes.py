@@ -8,9 +8,16 @@ import re
 from .browser import authenticate_payment_intent
 from .errors import FakeStripeError
 from .event_api import list_events, retrieve_event
-from .payment_api import (cancel_payment_intent, confirm_payment_intent, create_payment_intent,
-                          create_refund, list_payment_intents, list_refunds,
-                          retrieve_payment_intent, search_payment_intents)
+from .payment_api import (
+    cancel_payment_intent,
+    confirm_payment_intent,
+    create_payment_intent,
+    create_refund,
+    list_payment_intents,
+    list_refunds,
+    retrieve_payment_intent,
+    search_payment_intents,
+)
 from .state import Call, Origin, Store
 
 _ID = r"(?P<id>[^/]+)"
@@ -38,7 +45,10 @@ def dispatch(store: Store, method: str, path: str, params: dict, origin: Origin)
         if route_method == method and match:
             with store.lock:
                 return copy.deepcopy(endpoint(Call(store, params, match.groupdict(), origin)))
-    raise FakeStripeError(404, "invalid_request_error",
-                          f"Unrecognized request URL ({method}: {path}). Please see "
-                          "https://stripe.com/docs or we can help at https://support.stripe.com/.",
-                          store=False)
+    raise FakeStripeError(
+        404,
+        "invalid_request_error",
+        f"Unrecognized request URL ({method}: {path}). Please see "
+        "https://stripe.com/docs or we can help at https://support.stripe.com/.",
+        store=False,
+    )

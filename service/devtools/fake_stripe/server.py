@@ -49,11 +49,9 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         script = browser.standin_script(split.path) if self.command == "GET" else None
         if script is not None:  # the Stripe.js stand-in is a file, not an API call
-            self._send(200, script, {"Content-Type": "text/javascript; charset=utf-8",
-                                     "Cache-Control": "no-cache"})
+            self._send(200, script, {"Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "no-cache"})
             return
-        response = self.server.pipeline.handle(self.command, split.path, split.query, body,
-                                               self.headers)
+        response = self.server.pipeline.handle(self.command, split.path, split.query, body, self.headers)
         if response.status is None:
             self._drop()
             return
@@ -75,8 +73,7 @@ class _Handler(BaseHTTPRequestHandler):
         # SO_LINGER 0 makes close() send RST: the client sees a dead connection, no bytes.
         self.close_connection = True
         try:
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                                       struct.pack("ii", 1, 0))
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         except OSError:
             pass
 
@@ -115,9 +112,9 @@ class ServerThread:
 
     def __init__(self, pipeline: Pipeline, host: str, port: int) -> None:
         self.server = FakeStripeServer((host, port), pipeline)
-        self.thread = threading.Thread(target=self.server.serve_forever,
-                                       kwargs={"poll_interval": 0.05},
-                                       name="fake-stripe", daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-stripe", daemon=True
+        )
         self.thread.start()
 
     @property

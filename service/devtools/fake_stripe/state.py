@@ -91,8 +91,9 @@ class Store:
         """Record an event with a snapshot of `obj`, notify listeners, return a copy."""
         origin = origin or Origin()
         with self.lock:
-            evt = objects.event(type_, obj, created=self.now(), request_id=origin.request_id,
-                                idempotency_key=origin.idempotency_key)
+            evt = objects.event(
+                type_, obj, created=self.now(), request_id=origin.request_id, idempotency_key=origin.idempotency_key
+            )
             self.events.append(evt)
             listeners = list(self.listeners)
         for listener in listeners:
@@ -129,4 +130,3 @@ class Store:
             if name == "requests":
                 return [dataclasses.replace(rec, params=copy.deepcopy(rec.params)) for rec in value]
             return copy.deepcopy(value)
-

@@ -13,8 +13,7 @@ import stripe
 USER_AGENT = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
 
 
-def sign_payload(payload: bytes | str, secret: str | Sequence[str],
-                 timestamp: int | None = None) -> str:
+def sign_payload(payload: bytes | str, secret: str | Sequence[str], timestamp: int | None = None) -> str:
     """Return a `Stripe-Signature` header value for `payload`: `t=<ts>,v1=<hex>` with one
     `v1` per secret (as Stripe sends while an endpoint secret is being rolled).
     `timestamp` defaults to now. Verifies with `stripe.Webhook.construct_event`."""
@@ -23,8 +22,7 @@ def sign_payload(payload: bytes | str, secret: str | Sequence[str],
     if not secrets:
         raise ValueError("at least one webhook secret is required")
     timestamp = int(time.time()) if timestamp is None else int(timestamp)
-    headers = [stripe.WebhookSignature.generate_signature_header(text, s, timestamp=timestamp)
-               for s in secrets]
+    headers = [stripe.WebhookSignature.generate_signature_header(text, s, timestamp=timestamp) for s in secrets]
     return ",".join([f"t={timestamp}", *(h.split(",", 1)[1] for h in headers)])
 
 
@@ -42,9 +40,14 @@ class Deliverer:
     `attempts` lists (event_id, status) for every attempt, oldest first.
     """
 
-    def __init__(self, url: str, secrets: str | Sequence[str],
-                 backoff: Sequence[float] = (0.0,), timeout: float = 5.0,
-                 on_result: Callable[[str, bool], None] | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        secrets: str | Sequence[str],
+        backoff: Sequence[float] = (0.0,),
+        timeout: float = 5.0,
+        on_result: Callable[[str, bool], None] | None = None,
+    ) -> None:
         self.url = url
         self.secrets = [secrets] if isinstance(secrets, str) else list(secrets)
         self.backoff = tuple(backoff) or (0.0,)
@@ -66,8 +69,9 @@ class Deliverer:
             "Stripe-Signature": sign_payload(body, self.secrets),
         }
         try:
-            status = requests.post(self.url, data=body, headers=headers, timeout=self.timeout,
-                                   allow_redirects=False).status_code
+            status = requests.post(
+                self.url, data=body, headers=headers, timeout=self.timeout, allow_redirects=False
+            ).status_code
         except requests.RequestException:
             status = 0
         with self._lock:
@@ -101,8 +105,9 @@ class AutoDeliverer:
 
     def __call__(self, event: dict) -> None:
         """Start delivering `event` in the background; returns immediately."""
-        thread = threading.Thread(target=self.deliverer.deliver, args=(event, self.max_attempts),
-                                  name=f"deliver-{event['id']}", daemon=True)
+        thread = threading.Thread(
+            target=self.deliverer.deliver, args=(event, self.max_attempts), name=f"deliver-{event['id']}", daemon=True
+        )
         with self._lock:
             thread.start()
             self._threads = [t for t in self._threads if t.is_alive()] + [thread]
