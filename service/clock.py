@@ -1,8 +1,8 @@
 """The one clock: every timestamp the service stores or compares comes from ``utcnow``."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def utcnow() -> datetime:
     """The current time as an aware UTC datetime (MongoDB stores milliseconds, UTC)."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

@@ -25,7 +25,7 @@ preload_app = False
 accesslog = None  # the app logs one JSON line per request itself
 errorlog = "-"
 
-_metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+_metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or ""
 _own_metrics_dir = not _metrics_dir
 if _own_metrics_dir:
     _metrics_dir = tempfile.mkdtemp(prefix="payments-metrics-")

@@ -7,7 +7,7 @@ import logging
 import signal
 import sys
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import click
 from flask import current_app
@@ -69,7 +69,7 @@ def _one_pass(services: handlers.Services, older_than: float | None, interval: f
 
 def _report(services: handlers.Services, since: datetime | None, hours: float, as_json: bool) -> int:
     until = utcnow()
-    since = since.replace(tzinfo=timezone.utc) if since else until - timedelta(hours=hours)
+    since = since.replace(tzinfo=UTC) if since else until - timedelta(hours=hours)
     try:
         result = handlers.consolidation_report(services, since, until)
     except ServiceError as exc:

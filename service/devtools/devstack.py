@@ -144,9 +144,9 @@ def main(argv=None):
             cwd=ROOT,
             env=env,
         )
-        stoppers.append(lambda: (web.send_signal(signal.SIGTERM), web.wait(30)))
+        stoppers.append(lambda: _stop_process(web))
         write_state(args.state_file, state)
-        stoppers.append(lambda: os.path.exists(args.state_file) and os.remove(args.state_file))
+        stoppers.append(lambda: _remove(args.state_file))
         print(
             f"\nCheckout page:     {web_url}/\nPayments API:      {web_url}  (POST /checkout, GET /orders/<id>)\n"
             f"{stripe_note}\nDatabase:          {db_note}\nPress Ctrl-C to stop.\n",
@@ -160,3 +160,13 @@ def main(argv=None):
     finally:
         for halt in reversed(stoppers):
             halt()
+
+
+def _stop_process(process: subprocess.Popen) -> None:
+    process.send_signal(signal.SIGTERM)
+    process.wait(30)
+
+
+def _remove(path: str) -> None:
+    if os.path.exists(path):
+        os.remove(path)

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+from typing import Any
 
 import pymongo
 
@@ -47,7 +48,8 @@ class SecantusServer:
     def start(self, timeout=30.0):
         """Start the daemon and wait until it answers a ping. Raises RuntimeError on failure."""
         os.makedirs(self.data_dir, exist_ok=True)
-        args = _daemon_command() + [
+        args = [
+            *_daemon_command(),
             "--host",
             "127.0.0.1",
             "--port",
@@ -59,19 +61,21 @@ class SecantusServer:
         ]
         if self.test_commands:
             args.append("--enable-test-commands")
-        log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        log.close()
+        with open(self.log_path, "ab") as log:  # the daemon keeps its own copy of the descriptor
+            self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         self._wait_ready(timeout)
         return self
 
     def _wait_ready(self, timeout):
         deadline = time.monotonic() + timeout
-        client = pymongo.MongoClient(self.uri(), serverSelectionTimeoutMS=250, connectTimeoutMS=250)
+        client: pymongo.MongoClient[dict[str, Any]] = pymongo.MongoClient(
+            self.uri(), serverSelectionTimeoutMS=250, connectTimeoutMS=250
+        )
         try:
             while time.monotonic() < deadline:
-                if self.process.poll() is not None:
-                    raise RuntimeError(f"secantusd exited with {self.process.returncode}; see {self.log_path}")
+                if self.process is None or self.process.poll() is not None:
+                    code = self.process.returncode if self.process else None
+                    raise RuntimeError(f"secantusd exited with {code}; see {self.log_path}")
                 try:
                     client.admin.command("ping")
                     return
@@ -107,7 +111,7 @@ class SecantusServer:
 
 def arm_fail_point(uri, mode, data):
     """Configure ``failCommand`` on the server at ``uri`` (needs test commands enabled)."""
-    client = pymongo.MongoClient(uri, serverSelectionTimeoutMS=2000)
+    client: pymongo.MongoClient[dict[str, Any]] = pymongo.MongoClient(uri, serverSelectionTimeoutMS=2000)
     try:
         client.admin.command({"configureFailPoint": "failCommand", "mode": mode, "data": data})
     finally:

@@ -16,8 +16,9 @@ Order independence comes from monotone values, not from delivery order:
   refund as soon as the success lands (or the reconciler heals it).
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Final, Mapping
+from typing import Any, Final
 
 REFUNDED: Final = "refunded"
 PARTIALLY_REFUNDED: Final = "partially_refunded"

@@ -9,8 +9,9 @@ import hashlib
 import json
 import re
 import uuid
+from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any, Final, Mapping
+from typing import Any, Final
 
 from ..errors import IdempotencyConflict, ValidationFailed
 from .orders import PENDING

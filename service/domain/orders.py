@@ -11,8 +11,9 @@ last fact applied to the order are stale and ignored, so delivery order does not
 change the outcome.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Final, Mapping
+from typing import Any, Final
 
 PENDING: Final = "pending"
 PROCESSING: Final = "processing"

@@ -3,13 +3,24 @@ caller, so a retry never creates a second object; every call has a short HTTP ti
 bounded retries (transport.py); results are plain dicts.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import stripe
 
 from ..config import Settings
 from .signature import verify_webhook
 from .transport import Transport
+
+if TYPE_CHECKING:  # Stripe's parameter TypedDicts (generated from its OpenAPI spec) check our calls in mypy
+    from stripe.params import (
+        EventListParams,
+        PaymentIntentCancelParams,
+        PaymentIntentCreateParams,
+        PaymentIntentListParams,
+        PaymentIntentSearchParams,
+        RefundCreateParams,
+        RefundListParams,
+    )
 
 Doc = dict[str, Any]
 
@@ -35,7 +46,7 @@ class StripeGateway:
     # -- outbound --------------------------------------------------------------
     def create_payment_intent(self, *, order_id: str, amount: int, currency: str, idempotency_key: str) -> Doc:
         """Create (or, within Stripe's 24 h key window, replay) the order's PaymentIntent."""
-        params: dict[str, Any] = {
+        params: PaymentIntentCreateParams = {
             "amount": amount,
             "currency": currency,
             "metadata": {"order_id": order_id},
@@ -59,7 +70,7 @@ class StripeGateway:
         """Refund ``amount`` (None: all that is left) of the PaymentIntent's charge; returns the
         Refund. The caller's fixed key makes a retried refund a replay, never a second refund;
         it is also stored as ``metadata.refund_key`` so it can be found after Stripe forgets it."""
-        params: dict[str, Any] = {
+        params: RefundCreateParams = {
             "payment_intent": payment_intent_id,
             "metadata": {"order_id": order_id, "refund_key": idempotency_key},
         }
@@ -81,7 +92,7 @@ class StripeGateway:
         order_id: str | None = None,
     ) -> Doc:
         """One page (up to 100, newest first) of the PaymentIntent's refunds (a read; safe to retry)."""
-        params: dict[str, Any] = {"payment_intent": payment_intent_id, "limit": 100}
+        params: RefundListParams = {"payment_intent": payment_intent_id, "limit": 100}
         if starting_after:
             params["starting_after"] = starting_after
         return self._call(
@@ -105,7 +116,7 @@ class StripeGateway:
     def cancel_payment_intent(self, payment_intent_id: str, *, order_id: str, idempotency_key: str) -> Doc:
         """Cancel a PaymentIntent (abandoned checkout). Raises PaymentProviderError when Stripe
         refuses, e.g. ``payment_intent_unexpected_state`` for one that already succeeded."""
-        params = {"cancellation_reason": "abandoned"}
+        params: PaymentIntentCancelParams = {"cancellation_reason": "abandoned"}
         return self._call(
             "POST",
             f"/v1/payment_intents/{payment_intent_id}/cancel",
@@ -117,19 +128,19 @@ class StripeGateway:
     def search_payment_intents(self, order_id: str) -> list[Doc]:
         """PaymentIntents whose ``metadata.order_id`` is ``order_id`` (Stripe search is
         eventually consistent: a PI younger than about a minute may be missing)."""
-        query = f"metadata['order_id']:'{order_id}'"
+        params: PaymentIntentSearchParams = {"query": f"metadata['order_id']:'{order_id}'", "limit": 10}
         page = self._call(
             "GET",
             "/v1/payment_intents/search",
             order_id,
             None,
-            lambda opts: self._client.v1.payment_intents.search(params={"query": query, "limit": 10}, options=opts),
+            lambda opts: self._client.v1.payment_intents.search(params=params, options=opts),
         )
         return list(page["data"])
 
     def list_payment_intents_page(self, *, created_gte: int, created_lt: int, starting_after: str | None = None) -> Doc:
         """One page (up to 100, newest first) of PaymentIntents created in [gte, lt)."""
-        params: dict[str, Any] = {
+        params: PaymentIntentListParams = {
             "created": {"gte": created_gte, "lt": created_lt},
             "limit": 100,
         }
@@ -145,7 +156,7 @@ class StripeGateway:
 
     def list_events_page(self, *, types: list[str], created_gte: int, starting_after: str | None = None) -> Doc:
         """One page (up to 100, newest first) of events of ``types`` created at or after ``created_gte``."""
-        params: dict[str, Any] = {
+        params: EventListParams = {
             "types": list(types),
             "created": {"gte": created_gte},
             "limit": 100,

@@ -2,7 +2,8 @@
 within the tolerance, parsed as JSON only after the signature holds."""
 
 import json
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import stripe
 

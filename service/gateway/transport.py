@@ -7,7 +7,8 @@ retry layer. The response body is never logged, so no ``client_secret`` reaches 
 
 import logging
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import stripe
 from tenacity import (
@@ -24,8 +25,11 @@ from ..errors import PaymentProviderError, PaymentProviderUnavailable
 from ..observability import metrics
 from ..observability.logs import log
 
+if TYPE_CHECKING:
+    from stripe import RequestOptions
+
 logger = logging.getLogger("service.stripe")
-Request = Callable[[dict[str, Any]], Any]
+Request = Callable[["RequestOptions"], Any]
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -77,7 +81,7 @@ class Transport:
         """``request(options)`` under the policy; every attempt sends the same idempotency key.
         Returns the result as a dict. Raises PaymentProviderUnavailable when the budget is
         spent on transient errors, PaymentProviderError when Stripe refuses."""
-        opts = {"idempotency_key": idempotency_key} if idempotency_key else {}
+        opts: RequestOptions = {"idempotency_key": idempotency_key} if idempotency_key else {}
         attempt = 0
 
         def once() -> dict[str, Any]:

@@ -33,7 +33,7 @@ __all__ = [
     "reconcile",
     "refund_order",
     "replay_event",
-    "start_checkout",
     "services_of",
+    "start_checkout",
     "stuck_orders",
 ]

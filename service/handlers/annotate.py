@@ -6,7 +6,8 @@ touched, whatever it is (see domain/annotations.py for why that makes delivery o
 """
 
 import logging
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from ..domain.annotations import DisputeFact, RefundFact, decide_dispute, decide_refund, on_other_payment_intent
 from ..domain.inbox import APPLIED, IGNORED

@@ -4,8 +4,9 @@ Checkout never decides that an order is paid; webhooks do.
 """
 
 import logging
+from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any, Mapping
+from typing import Any
 
 from ..clock import utcnow
 from ..domain.checkout import ORDER_ID, check_idempotency_key, fingerprint, parse_checkout, price_order, same_request

@@ -8,8 +8,9 @@ search by ``metadata.order_id`` is asked first.
 """
 
 import logging
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from ..observability.logs import log
 from .services import Services

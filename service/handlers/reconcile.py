@@ -12,8 +12,9 @@ lease):
 
 import logging
 import uuid
+from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any, Mapping
+from typing import Any
 
 from ..clock import utcnow
 from ..domain.orders import CANCELED, SUCCEEDED, PaymentFact, fact_from_payment_intent
@@ -57,7 +58,7 @@ def reconcile(
         logging.INFO if summary.ok else logging.ERROR,
         "reconcile pass",
         summary=summary.line(),
-        **{k: v for k, v in vars(summary).items()},
+        **vars(summary),
     )
     return summary
 

@@ -5,8 +5,9 @@ window and our paid/needs-review orders created in it, and names every money flo
 does not match. ``ok`` is False when anything is unmatched.
 """
 
+from collections.abc import Iterator, Mapping
 from datetime import datetime
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 from ..domain.orders import PAID
 from .ratelimit import RateLimiter
@@ -23,7 +24,8 @@ def consolidation_report(services: Services, since: datetime, until: datetime) -
     limiter = RateLimiter(services.settings.stripe_read_rate)
     succeeded = [pi for pi in _payment_intents(services, limiter, since, until) if pi["status"] == "succeeded"]
     orders = services.store.orders.for_payments(
-        {(pi.get("metadata") or {}).get("order_id") for pi in succeeded} - {None}, {pi["id"] for pi in succeeded}
+        {str(order_id) for pi in succeeded if (order_id := (pi.get("metadata") or {}).get("order_id"))},
+        {pi["id"] for pi in succeeded},
     )
     by_id = {order["_id"]: order for order in orders}
     by_pi = {order.get("payment_intent_id"): order for order in orders if order.get("payment_intent_id")}

@@ -2,8 +2,9 @@
 share, so every surface shows the same fields. None of them ever includes a
 ``client_secret``, a request fingerprint or a raw event payload."""
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 
 PUBLIC_CHECKOUT_FIELDS = ("order_id", "status", "amount", "currency", "payment_intent_id")
 _EVENT_FIELDS = (

@@ -8,7 +8,8 @@ error -> recorded on the row and EventProcessingFailed (500) until the row is pa
 """
 
 import logging
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from ..clock import utcnow
 from ..domain.annotations import event_refs, note_from_event
@@ -21,7 +22,7 @@ from .annotate import apply_note
 from .results import Applied, Outcome
 from .services import Services
 
-__all__ = ["Applied", "Outcome", "receive_webhook", "ingest_event", "process_event", "apply_event", "apply_fact"]
+__all__ = ["Applied", "Outcome", "apply_event", "apply_fact", "ingest_event", "process_event", "receive_webhook"]
 logger = logging.getLogger("service.webhook")
 _RACE_ROUNDS = 5
 

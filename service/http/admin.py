@@ -8,7 +8,7 @@ or wrong token answers 401. The guard runs before routing for *every* path under
 so no route, present, future or unknown, is reachable without the token.
 """
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
@@ -77,7 +77,7 @@ def report() -> Response:
     since = request.args.get("since")
     try:
         start = (
-            datetime.fromisoformat(since).replace(tzinfo=timezone.utc)
+            datetime.fromisoformat(since).replace(tzinfo=UTC)
             if since
             else until - timedelta(hours=float(request.args.get("hours", 24)))
         )

@@ -9,7 +9,8 @@ database because the reconciler runs in another process (or dyno). With METRICS_
 a scrape must present it as a bearer token.
 """
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, request
 from prometheus_client import REGISTRY, CollectorRegistry, generate_latest

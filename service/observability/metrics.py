@@ -12,7 +12,7 @@ http/metrics.py computes them at scrape time.
 import contextlib
 import os
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 from prometheus_client import Counter, Histogram
 

@@ -7,7 +7,7 @@ Handlers reach the database only through a ``Store``; every call runs under one
 """
 
 import contextlib
-from typing import Iterator
+from collections.abc import Iterator
 
 from . import connection
 from .catalog import CatalogStore
@@ -17,7 +17,7 @@ from .orders import OrderStore
 from .recovery import RecoveryStore
 from .retry import RetryPolicy, request_deadline
 
-__all__ = ["Store", "RetryPolicy"]
+__all__ = ["RetryPolicy", "Store"]
 
 
 class Store:

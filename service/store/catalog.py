@@ -1,7 +1,8 @@
 """The product catalog: the only source of prices. Raises DatabaseUnavailable when the
 retry budget is spent."""
 
-from typing import Any, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from pymongo.collection import Collection
 

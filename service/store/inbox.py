@@ -5,7 +5,8 @@ failing a row are conditional on it not being finished, so a late retry cannot u
 applied row. Raises DatabaseUnavailable when the retry budget is spent.
 """
 
-from typing import Any, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import mongoengine as me
 from pymongo import ReturnDocument

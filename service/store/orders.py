@@ -9,8 +9,9 @@ Raises DatabaseUnavailable when the retry budget is spent, ValidationFailed for 
 the schema refuses; other pymongo errors propagate (they are bugs or permanent failures).
 """
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import mongoengine as me
 from pymongo import ReturnDocument

@@ -7,8 +7,9 @@ work, not with the history: stuck orders by (status, expected_by), unapplied inb
 is spent.
 """
 
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.collection import Collection

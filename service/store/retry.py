@@ -8,13 +8,21 @@ import contextlib
 import contextvars
 import logging
 import time
-from typing import Callable, Iterator, TypeVar
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 import mongoengine as me
 import pymongo
 from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError
-from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, stop_after_delay
-from tenacity import wait_exponential, wait_none
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    stop_after_delay,
+    wait_exponential,
+    wait_none,
+)
 from tenacity.stop import stop_base
 
 from ..errors import DatabaseUnavailable
@@ -107,7 +115,7 @@ class RetryPolicy:
                 "database retry",
                 op=what,
                 attempt=state.attempt_number,
-                error=type(state.outcome.exception()).__name__,
+                error=type(state.outcome.exception()).__name__ if state.outcome else None,
             ),
         )
         try:

@@ -11,4 +11,4 @@ from .fake import FakeStripe
 from .state import RequestRecord
 from .webhooks import Deliverer, sign_payload
 
-__all__ = ["FakeStripe", "FakeStripeError", "Deliverer", "RequestRecord", "sign_payload"]
+__all__ = ["Deliverer", "FakeStripe", "FakeStripeError", "RequestRecord", "sign_payload"]

@@ -3,8 +3,9 @@ the HTTP server and (optionally) automatic webhook delivery."""
 
 from __future__ import annotations
 
+import contextlib
 import time
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from . import payments
 from .faults import Fault, FaultPlan
@@ -54,7 +55,7 @@ class FakeStripe:
         self._server: ServerThread | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
-    def start(self, host: str = "127.0.0.1", port: int = 0) -> "FakeStripe":
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> FakeStripe:
         """Serve in a background thread (port 0 picks a free port); returns self."""
         if self._server is not None:
             raise RuntimeError("FakeStripe already started")
@@ -67,7 +68,7 @@ class FakeStripe:
             self._server.stop()
             self._server = None
 
-    def __enter__(self) -> "FakeStripe":
+    def __enter__(self) -> FakeStripe:
         return self if self._server else self.start()
 
     def __exit__(self, *exc) -> None:
@@ -153,7 +154,7 @@ class FakeStripe:
         """Refund (default: all that remains); returns the charge.refunded event."""
         return payments.refund(self.store, pi_id, amount)[1]
 
-    def make_event(self, type: str, obj: dict) -> dict:  # noqa: A002 - Stripe's field name
+    def make_event(self, type: str, obj: dict) -> dict:
         """Append an arbitrary event with a snapshot of `obj`; returns it."""
         return self.store.emit(type, obj)
 
@@ -163,10 +164,8 @@ class FakeStripe:
 
     def _record_delivery(self, event_id: str, ok: bool) -> None:
         # A background delivery may finish after reset() forgot its event; that is not an error.
-        try:
+        with contextlib.suppress(KeyError):
             self.store.mark_delivered(event_id, ok)
-        except KeyError:
-            pass
 
     def drain_deliveries(self, timeout: float = 10.0) -> bool:
         """Wait for background webhook deliveries (auto_deliver) to finish."""

@@ -31,9 +31,8 @@ def parse_form(text: str) -> dict:
             raise invalid(f"Invalid parameter name: {raw_key}")
         parts = [match.group(1), *_PART.findall(match.group(2))]
         node = root
-        for depth, part in enumerate(parts):
-            if part == "":
-                part = str(len(node))
+        for depth, raw_part in enumerate(parts):
+            part = raw_part if raw_part != "" else str(len(node))
             if depth == len(parts) - 1:
                 node[part] = value
                 continue

@@ -6,7 +6,7 @@ import dataclasses
 import json
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 KEY_TTL = 24 * 3600  # Stripe prunes keys after at least 24 hours.
 MAX_KEY_LENGTH = 255

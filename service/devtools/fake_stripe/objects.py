@@ -75,6 +75,7 @@ def payment_intent(
 def charge(pi: dict, *, amount: int, created: int, payment_method: str | None, failure: dict | None = None) -> dict:
     """Return a Charge for one payment attempt on `pi`: succeeded unless `failure` is given."""
     ok = failure is None
+    failure = failure or {}
     return {
         "id": new_id("ch"),
         "object": "charge",

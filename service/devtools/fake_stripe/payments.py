@@ -15,7 +15,8 @@ from .state import Origin, Store
 OPEN = ("requires_payment_method", "requires_confirmation", "requires_action", "processing", "requires_capture")
 CONFIRMABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
 # Stripe's documented test PaymentMethods and what confirming with each one does.
-TEST_CARDS = {
+Decline = tuple[str, str | None, str]  # (code, decline_code, message)
+TEST_CARDS: dict[str, Decline | str | None] = {
     "pm_card_visa": None,
     "pm_card_mastercard": None,
     "pm_card_chargeDeclined": ("card_declined", "generic_decline", "Your card was declined."),
@@ -93,7 +94,9 @@ def fail(
         failure = {"code": code, "decline_code": decline_code, "message": message}
         ch = objects.charge(pi, amount=0, created=store.now(), payment_method=payment_method, failure=failure)
         store.charges[ch["id"]] = ch
-        error = objects.payment_error(charge_id=ch["id"], payment_method=payment_method, **failure)
+        error = objects.payment_error(
+            charge_id=ch["id"], payment_method=payment_method, code=code, decline_code=decline_code, message=message
+        )
         pi.update(
             status="requires_payment_method",
             last_payment_error=error,
@@ -148,7 +151,7 @@ def confirm(store: Store, pi_id: str, payment_method: str, origin: Origin | None
                 next_action={"type": "use_stripe_sdk", "use_stripe_sdk": {}},
             )
             store.emit("payment_intent.requires_action", pi, origin)
-        else:
+        elif isinstance(outcome, tuple):
             code, decline_code, message = outcome
             fail(store, pi_id, code, decline_code, message, payment_method, origin)
         return copy.deepcopy(pi)

@@ -129,7 +129,7 @@ class Pipeline:
         )
 
     def _keyed(self, method: str, path: str, record: RequestRecord, fault: Fault | None) -> Response:
-        key = record.idempotency_key
+        key = record.idempotency_key or ""  # the caller routes only requests with a key here
         if len(key) > MAX_KEY_LENGTH:
             raise invalid(f"Idempotency-Key must be at most {MAX_KEY_LENGTH} characters.")
         claim = self.keys.claim(key, fingerprint(method, path, record.params))
@@ -151,7 +151,7 @@ class Pipeline:
                 f"'{key}' if you meant to execute a different request.",
                 store=False,
             )
-        if claim.outcome == "replay":
+        if claim.outcome == "replay" and claim.saved is not None:
             if fault and fault.kind == "delay":
                 time.sleep(fault.delay)
             with self.store.lock:
@@ -161,14 +161,16 @@ class Pipeline:
                 claim.saved.body,
                 {"Idempotent-Replayed": "true", "Original-Request": claim.saved.request_id},
             )
-        response, keep = None, False
+        response: Response | None = None
+        keep = False
         try:
             response, keep = self._run(method, path, record, fault)
         finally:
-            if keep:
+            if keep and response is not None:
                 self.keys.finish(key, response.status, response.body, record.request_id)
             else:
                 self.keys.finish(key)
+        assert response is not None  # _run either returned a Response or raised
         return response
 
     def _run(self, method: str, path: str, record: RequestRecord, fault: Fault | None) -> tuple[Response, bool]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import struct
 import threading
@@ -18,7 +19,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     # Headers and body go out as two writes; with Nagle on, the body waits for a delayed ACK.
     disable_nagle_algorithm = True
-    server: "FakeStripeServer"
+    server: FakeStripeServer
 
     def setup(self) -> None:
         super().setup()
@@ -72,10 +73,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _drop(self) -> None:
         # SO_LINGER 0 makes close() send RST: the client sees a dead connection, no bytes.
         self.close_connection = True
-        try:
+        with contextlib.suppress(OSError):
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        except OSError:
-            pass
 
 
 class FakeStripeServer(ThreadingHTTPServer):
@@ -101,10 +100,8 @@ class FakeStripeServer(ThreadingHTTPServer):
         with self._connections_lock:
             connections = list(self._connections)
         for connection in connections:
-            try:
+            with contextlib.suppress(OSError):
                 connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 class ServerThread:
@@ -121,7 +118,7 @@ class ServerThread:
     def url(self) -> str:
         """Return the base URL, e.g. http://127.0.0.1:54321."""
         host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host.decode() if isinstance(host, bytes) else host}:{port}"
 
     def stop(self) -> None:
         """Stop serving and close the socket; returns once the serve loop has exited."""

@@ -6,7 +6,7 @@ import copy
 import dataclasses
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from . import objects
 from .errors import missing
@@ -42,7 +42,7 @@ class Origin:
 class Call:
     """One routed API request: the store, decoded params, ids from the path, its origin."""
 
-    store: "Store"
+    store: Store
     params: dict
     args: dict
     origin: Origin
