@@ -1,19 +1,30 @@
-"""``python -m service dev``: run the local offline stack (see service/devtools/devstack.py)."""
+"""``python -m service dev``: run the local offline stack (see service/devtools/devstack.py).
+
+The developer's entry point only: production runs the Procfile's gunicorn and flask commands.
+"""
 
 import sys
 
+USAGE = (
+    "usage: python -m service dev [--port PORT] [--data-dir DIR] [--workers N] [--state-file F]\n"
+    "       python -m service dev outage [--seconds N]\n"
+    "\n"
+    "dev          run the whole stack offline (database, Stripe simulator, gunicorn); --help for options\n"
+    "dev outage   stop the dev stack's database for a while, to watch redelivery heal an order\n"
+)
 
-def main(argv):
+
+def main(argv: list[str]) -> int:
+    """Dispatch to the dev stack; returns the exit status (0 for --help, 2 for bad usage)."""
+    if argv[:1] in (["-h"], ["--help"]):
+        sys.stdout.write(USAGE)
+        return 0
     if argv[:1] != ["dev"]:
-        print(
-            "usage: python -m service dev [--port PORT] [--data-dir DIR] [--workers N] [--state-file F]\n"
-            "       python -m service dev outage [--seconds N]",
-            file=sys.stderr,
-        )
+        sys.stderr.write(USAGE)
         return 2
     from service.devtools.devstack import main as dev
 
-    return dev(argv[1:])
+    return int(dev(argv[1:]) or 0)
 
 
 if __name__ == "__main__":

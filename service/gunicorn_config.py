@@ -13,6 +13,7 @@ import glob
 import os
 import shutil
 import tempfile
+from typing import Any
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -32,21 +33,21 @@ if _own_metrics_dir:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = _metrics_dir
 
 
-def on_starting(server):
+def on_starting(server: Any) -> None:
     """Start from empty metric files: a previous run's would be added to this run's counts."""
     os.makedirs(_metrics_dir, exist_ok=True)
     for path in glob.glob(os.path.join(_metrics_dir, "*.db")):
         os.remove(path)
 
 
-def child_exit(server, worker):
+def child_exit(server: Any, worker: Any) -> None:
     """Drop a dead worker's live gauges (its counters stay: they are still part of the totals)."""
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid, _metrics_dir)
 
 
-def on_exit(server):
+def on_exit(server: Any) -> None:
     """Remove the metrics directory if this master made it."""
     if _own_metrics_dir:
         shutil.rmtree(_metrics_dir, ignore_errors=True)

@@ -28,6 +28,11 @@ OPEN_STATUSES: Final = (PENDING, PROCESSING, PAYMENT_FAILED)
 # Orders whose money was taken (paid, or taken but held for a human).
 SETTLED_STATUSES: Final = (PAID, NEEDS_REVIEW)
 SUCCEEDED: Final = "succeeded"  # the trigger of a succeeded payment (not an order status)
+# PaymentIntent.status values the service acts on by name (Stripe's spelling).
+PI_SUCCEEDED: Final = "succeeded"
+PI_REQUIRES_PAYMENT_METHOD: Final = "requires_payment_method"
+# A PaymentIntent still waiting for the customer: an abandoned checkout's may be canceled.
+PI_CANCELABLE: Final = (PI_REQUIRES_PAYMENT_METHOD, "requires_confirmation", "requires_action")
 
 # Stripe event type -> the payment fact it carries.
 EVENT_TRIGGERS: Final[dict[str, str]] = {
@@ -139,7 +144,7 @@ def fact_from_payment_intent(pi: Mapping[str, Any], observed_at: float) -> Payme
     trigger = PI_STATUS_TRIGGERS.get(str(pi.get("status")))
     seen = str(pi.get("status"))
     error = pi.get("last_payment_error")
-    if trigger is None and seen == "requires_payment_method" and error:
+    if trigger is None and seen == PI_REQUIRES_PAYMENT_METHOD and error:
         trigger, seen = PAYMENT_FAILED, "failed:" + str(error.get("charge") or error.get("code") or "")
     if trigger is None:
         return None

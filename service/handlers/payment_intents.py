@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from ..domain.orders import PI_SUCCEEDED
 from ..observability.logs import log
 from .services import Services
 
@@ -73,4 +74,4 @@ def find_payment_intent(
             payment_intents=[pi["id"] for pi in found],
             alert="duplicate_payment_intents",
         )
-    return next((pi for pi in found if pi["status"] == "succeeded"), found[0])
+    return next((pi for pi in found if pi["status"] == PI_SUCCEEDED), found[0])

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..clock import utcnow
-from ..domain.orders import CANCELED, SUCCEEDED, PaymentFact, fact_from_payment_intent
+from ..domain.orders import CANCELED, PI_CANCELABLE, SUCCEEDED, PaymentFact, fact_from_payment_intent
 from ..errors import PaymentProviderError, ServiceError
 from ..observability import alerts
 from ..observability.logs import log
@@ -30,7 +30,6 @@ from .sweep import replay_inbox, sweep_events
 from .webhook import apply_fact
 
 logger = logging.getLogger("service.reconcile")
-CANCELABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
 
 
 def reconcile(
@@ -113,7 +112,7 @@ def heal_order(services: Services, order: Mapping[str, Any], limiter: RateLimite
         # A key replay returns the PI as it was created, not as it is now.
         limiter.wait()
         pi = gateway.retrieve_payment_intent(pi["id"], order_id=order_id)
-    if abandoned and pi["status"] in CANCELABLE:
+    if abandoned and pi["status"] in PI_CANCELABLE:
         limiter.wait()
         try:
             pi = gateway.cancel_payment_intent(pi["id"], order_id=order_id, idempotency_key=f"order-{order_id}-cancel")

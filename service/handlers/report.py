@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
-from ..domain.orders import PAID
+from ..domain.orders import PAID, PI_SUCCEEDED
 from .ratelimit import RateLimiter
 from .services import Services
 
@@ -22,7 +22,7 @@ def consolidation_report(services: Services, since: datetime, until: datetime) -
     Raises PaymentProviderUnavailable/Error or DatabaseUnavailable if a source is unreadable
     (a partial report would look like missing money)."""
     limiter = RateLimiter(services.settings.stripe_read_rate)
-    succeeded = [pi for pi in _payment_intents(services, limiter, since, until) if pi["status"] == "succeeded"]
+    succeeded = [pi for pi in _payment_intents(services, limiter, since, until) if pi["status"] == PI_SUCCEEDED]
     orders = services.store.orders.for_payments(
         {str(order_id) for pi in succeeded if (order_id := (pi.get("metadata") or {}).get("order_id"))},
         {pi["id"] for pi in succeeded},
@@ -52,7 +52,7 @@ def consolidation_report(services: Services, since: datetime, until: datetime) -
         pi = services.gateway.retrieve_payment_intent(order["payment_intent_id"], order_id=order["_id"])
         problem = (
             _compare(order, pi)
-            if pi["status"] == "succeeded"
+            if pi["status"] == PI_SUCCEEDED
             else _row("paid_without_succeeded_payment", order, pi, f"PaymentIntent is {pi['status']}")
         )
         if problem:

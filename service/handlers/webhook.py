@@ -13,9 +13,10 @@ from typing import Any
 
 from ..clock import utcnow
 from ..domain.annotations import event_refs, note_from_event
+from ..domain.events import check_event_shape
 from ..domain.inbox import APPLIED, FAILED, IGNORED, RECEIVED
 from ..domain.orders import FINAL, NEEDS_REVIEW, OrderView, PaymentFact, decide, fact_from_event
-from ..errors import DatabaseUnavailable, EventProcessingFailed, ServiceError, WebhookRejected
+from ..errors import DatabaseUnavailable, EventProcessingFailed, ServiceError
 from ..observability import metrics
 from ..observability.logs import log
 from .annotate import apply_note
@@ -38,7 +39,7 @@ def receive_webhook(services: Services, payload: bytes, signature_header: str | 
     deadline = services.store.deadline(services.settings.webhook_deadline_seconds)
     with metrics.observe_delivery(services.signature_alarm) as delivery, deadline:
         event = services.gateway.verify_webhook(payload, signature_header)
-        _check_shape(event)
+        check_event_shape(event)
         delivery.event_type = event["type"]
         text = payload.decode("utf-8") if isinstance(payload, bytes) else payload
         try:
@@ -71,43 +72,6 @@ def ingest_event(services: Services, event: Mapping[str, Any], payload_text: str
     if existing is not None and existing["state"] != RECEIVED:
         return Outcome(event["id"], existing["state"], "duplicate delivery", existing.get("order_id"), True)
     return process_event(services, event)
-
-
-def _check_shape(event: Any) -> None:
-    data = event.get("data") if isinstance(event, dict) else None
-    if not (
-        isinstance(event, dict)
-        and isinstance(event.get("id"), str)
-        and event["id"].startswith("evt_")
-        and 4 < len(event["id"]) <= 255
-        and isinstance(event.get("type"), str)
-        and event["type"]
-        and isinstance(event.get("created"), int)
-        and 0 <= event["created"] < 2**63  # BSON int64
-        and isinstance(data, dict)
-        and isinstance(data.get("object"), dict)
-    ):
-        raise WebhookRejected("the body is not a Stripe event", code="malformed_event")
-    try:
-        refs: tuple[Any, ...] = event_refs(event)
-    except AttributeError:  # e.g. metadata that is not an object
-        refs = (0,)
-    if not all(_storable(value) for value in (event["id"], event["type"], *refs)):
-        raise WebhookRejected("the event's identifiers are malformed", code="malformed_event")
-
-
-def _storable(value: object) -> bool:
-    """None, or a string the inbox can hold (JSON's "\\ud800" decodes to a lone surrogate,
-    which has no UTF-8 form)."""
-    if value is None:
-        return True
-    if not isinstance(value, str):
-        return False
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def process_event(services: Services, event: Mapping[str, Any]) -> Outcome:

@@ -1,0 +1,50 @@
+"""The shape a verified Stripe event must have before the inbox stores it.
+
+Pure. A signed body can still be malformed (a Stripe bug, a test tool, a replay of a
+hand-edited payload): it is refused with a 400 rather than stored or crashing the apply.
+"""
+
+from typing import Any
+
+from ..errors import WebhookRejected
+from .annotations import event_refs
+
+
+def check_event_shape(event: Any) -> None:
+    """Raise WebhookRejected (400) unless ``event`` looks like a Stripe event whose
+    identifiers the inbox can store: an ``evt_`` id, a type, an int64 ``created`` and a
+    ``data.object``. Runs after the signature holds, before anything is stored."""
+    data = event.get("data") if isinstance(event, dict) else None
+    if not (
+        isinstance(event, dict)
+        and isinstance(event.get("id"), str)
+        and event["id"].startswith("evt_")
+        and 4 < len(event["id"]) <= 255
+        and isinstance(event.get("type"), str)
+        and event["type"]
+        and isinstance(event.get("created"), int)
+        and 0 <= event["created"] < 2**63  # BSON int64
+        and isinstance(data, dict)
+        and isinstance(data.get("object"), dict)
+    ):
+        raise WebhookRejected("the body is not a Stripe event", code="malformed_event")
+    try:
+        refs: tuple[Any, ...] = event_refs(event)
+    except AttributeError:  # e.g. metadata that is not an object
+        refs = (0,)
+    if not all(_storable(value) for value in (event["id"], event["type"], *refs)):
+        raise WebhookRejected("the event's identifiers are malformed", code="malformed_event")
+
+
+def _storable(value: object) -> bool:
+    """None, or a string the inbox can hold (JSON's "\\ud800" decodes to a lone surrogate,
+    which has no UTF-8 form)."""
+    if value is None:
+        return True
+    if not isinstance(value, str):
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
