@@ -8,6 +8,9 @@
   failures within ``SIGNATURE_ALERT_WINDOW_SECONDS``, counted per process.
 - ``reconciler_stale`` (each /metrics scrape; each reconcile pass): no pass completed
   within 2 of the reconciler's intervals, or none ever.
+- ``payment_needs_review``, ``duplicate_payment_intents``, ``second_dispute``,
+  ``money_movement_on_other_payment_intent`` (the apply path, the reconciler): money that
+  needs a human; raised where it is found, with the ids.
 
 The values are a contract with whoever alerts on them: add new ones, never rename.
 """
