@@ -32,7 +32,9 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
     signature_alarm = alerts.SlidingWindowAlarm(
         alerts.SIGNATURE_FAILURE_SPIKE, settings.signature_alert_threshold, settings.signature_alert_window_seconds
     )
-    app.extensions[EXTENSION] = Services(settings, Store(retry), StripeGateway(settings), signature_alarm)
+    store = Store(retry)
+    # Every outbound Stripe call is journaled in the database before it is made.
+    app.extensions[EXTENSION] = Services(settings, store, StripeGateway(settings, store.journal), signature_alarm)
     http.register(app)
     cli.register(app)
     return app

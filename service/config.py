@@ -22,6 +22,8 @@ REQUIRED = ("MONGODB_URI", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET")
 DEFAULT_INBOX_RETENTION_SECONDS = 90 * 86400
 # Stripe lists events for 30 days: an inbox row must outlive any redelivery or sweep of it.
 MIN_INBOX_RETENTION_SECONDS = 30 * 86400
+# Journal records of reads (GET); calls that can move money are kept as long as the ledger.
+DEFAULT_JOURNAL_RETENTION_SECONDS = 90 * 86400
 MIN_TOKEN_LENGTH = 16
 
 
@@ -61,6 +63,11 @@ class Settings:
     signature_alert_threshold: int = 10
     signature_alert_window_seconds: float = 60.0
     inbox_retention_seconds: int = DEFAULT_INBOX_RETENTION_SECONDS
+    journal_retention_seconds: int = DEFAULT_JOURNAL_RETENTION_SECONDS
+    # Consolidation: which closed periods the worker consolidates, and how long after a
+    # period ends it waits for late events and balance transactions.
+    consolidation_periods: str = "hour,day,month"
+    consolidation_delay_seconds: int = 3600
     log_level: str = "INFO"
 
     @property

@@ -5,7 +5,7 @@ Exit status: 0 success, 1 a failure or an unmatched item the output names, 2 bad
 
 from flask import Flask
 
-from . import database, events, orders, reconcile
+from . import consolidate, database, events, orders, reconcile
 
 
 def register(app: Flask) -> None:
@@ -15,3 +15,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(orders.orders_cli)
     app.cli.add_command(reconcile.reconcile_cmd)
     app.cli.add_command(events.events_cli)
+    app.cli.add_command(consolidate.consolidate_cmd)

@@ -2,8 +2,6 @@
 ``orders stuck`` (open orders past their deadline). Exit status 0 = done, 1 = refused or
 failed (the message says why; a refund that failed is safe to rerun as is, at any time)."""
 
-import json
-
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -11,8 +9,9 @@ from flask.cli import AppGroup
 from .. import handlers
 from ..errors import ServiceError
 from ..handlers.views import stuck_order_json
+from .output import echo_json, json_mode
 
-orders_cli = AppGroup("orders", help="Orders: refunds and stuck payments.")
+orders_cli = AppGroup("orders", help="Orders: refunds, stuck payments, timelines.")
 
 
 @orders_cli.command("refund")
@@ -42,12 +41,15 @@ def orders_refund(order_id: str, amount: int | None, key: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON list on stdout, nothing else.")
 def orders_stuck(older_than: float | None, limit: int, as_json: bool) -> None:
     """List open orders past their payment deadline, most overdue first."""
+    services = handlers.services_of(current_app)
+    if as_json:
+        json_mode(services.settings.log_level)
     try:
-        orders = handlers.stuck_orders(handlers.services_of(current_app), older_than, limit)
+        orders = handlers.stuck_orders(services, older_than, limit)
     except ServiceError as exc:
         raise click.ClickException(exc.message) from None
     if as_json:
-        click.echo(json.dumps([stuck_order_json(order) for order in orders], indent=2))
+        echo_json([stuck_order_json(order) for order in orders])
         return
     for order in orders:
         click.echo(
@@ -55,3 +57,30 @@ def orders_stuck(older_than: float | None, limit: int, as_json: bool) -> None:
             f"expected_by={order['expected_by'].isoformat()}  pi={order.get('payment_intent_id') or '-'}"
         )
     click.echo(f"{len(orders)} stuck order(s)")
+
+
+@orders_cli.command("show")
+@click.argument("order_id")
+@click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout (logs go to stderr).")
+def orders_show(order_id: str, as_json: bool) -> None:
+    """Show an order's timeline: status changes, Stripe events, Stripe calls and ledger entries,
+    oldest first, and its net position from the ledger."""
+    services = handlers.services_of(current_app)
+    if as_json:
+        json_mode(services.settings.log_level)
+    try:
+        view = handlers.order_timeline(services, order_id)
+    except ServiceError as exc:
+        raise click.ClickException(exc.message) from None
+    if as_json:
+        echo_json(view)
+        return
+    order = view["order"]
+    click.echo(f"{order['order_id']}  {order['status']}  {order['amount']} {order['currency']}")
+    for currency, row in view["position"].items():
+        click.echo(
+            f"  {currency}: gross {row['gross']}, refunds {row['refunds']}, disputes {row['disputes']}, "
+            f"fees {row['fees']}, net {row['net']}"
+        )
+    for item in view["timeline"]:
+        click.echo(f"{item['at']}  {item['what']:<12} {item['detail']}")

@@ -2,7 +2,6 @@
 consolidation report. Exit status 0 = all good, 1 = something failed or is unmatched (the
 output names it), 2 = bad usage (click's own)."""
 
-import json
 import logging
 import signal
 import sys
@@ -17,13 +16,19 @@ from .. import handlers
 from ..clock import utcnow
 from ..errors import ServiceError
 from ..observability.logs import log
+from .output import echo_json, json_mode
 
 logger = logging.getLogger("service.reconcile")
 
 
 @click.command("reconcile")
 @click.option("--older-than", type=float, help="Check open orders older than SECONDS instead of past their deadline.")
-@click.option("--loop", is_flag=True, help="Keep running a pass every --interval seconds until SIGTERM.")
+@click.option(
+    "--loop",
+    is_flag=True,
+    help="Keep running a pass every --interval seconds until SIGTERM; each pass also consolidates the closed "
+    "periods (CONSOLIDATION_PERIODS) not yet consolidated.",
+)
 @click.option("--interval", type=float, help="Seconds between passes with --loop (default RECONCILE_INTERVAL_SECONDS).")
 @click.option("--report", is_flag=True, help="Print the consolidation report instead of healing.")
 @click.option("--since", type=click.DateTime(), help="Report window start (UTC); default --hours ago.")
@@ -41,6 +46,8 @@ def reconcile_cmd(
 ) -> None:
     """Heal stuck orders, replay unapplied events, sweep Stripe's Events API."""
     services = handlers.services_of(current_app)
+    if as_json:
+        json_mode(services.settings.log_level)
     if report:
         sys.exit(_report(services, since, hours, as_json))
     if not loop:
@@ -50,14 +57,16 @@ def reconcile_cmd(
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     every = interval or services.settings.reconcile_interval_seconds
     while not stop.is_set():
-        _one_pass(services, older_than, every)
+        _one_pass(services, older_than, every, consolidate=True)
         stop.wait(every)
     click.echo("reconciler stopped")
 
 
-def _one_pass(services: handlers.Services, older_than: float | None, interval: float | None = None) -> int:
+def _one_pass(
+    services: handlers.Services, older_than: float | None, interval: float | None = None, consolidate: bool = False
+) -> int:
     try:
-        summary = handlers.reconcile(services, older_than=older_than, interval=interval)
+        summary = handlers.reconcile(services, older_than=older_than, interval=interval, consolidate=consolidate)
     except Exception as exc:  # keep the worker loop alive; the log has the traceback
         message = exc.message if isinstance(exc, ServiceError) else f"{type(exc).__name__}: {exc}"
         log(logger, logging.ERROR, "reconcile pass failed", error=message, exc_info=not isinstance(exc, ServiceError))
@@ -76,7 +85,7 @@ def _report(services: handlers.Services, since: datetime | None, hours: float, a
         click.echo(f"report failed: {exc.message}", err=True)
         return 1
     if as_json:
-        click.echo(json.dumps(result, indent=2))
+        echo_json(result)
     else:
         click.echo(
             f"window {result['since']} .. {result['until']}: {result['succeeded_payment_intents']} "

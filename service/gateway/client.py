@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 import stripe
 
 from ..config import Settings
+from ..domain.journal import CallJournal
+from .balance import BalanceCalls
 from .signature import verify_webhook
 from .transport import Transport
 
@@ -31,7 +33,7 @@ class StripeGateway:
     Raises PaymentProviderUnavailable (503) for transient failures after the retry budget,
     PaymentProviderError (502) for permanent refusals."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, journal: CallJournal | None = None) -> None:
         options: dict[str, Any] = {
             "max_network_retries": 0,
             "http_client": stripe.RequestsClient(timeout=settings.stripe_timeout_seconds),
@@ -41,7 +43,10 @@ class StripeGateway:
         self._client = stripe.StripeClient(settings.stripe_secret_key, **options)
         self._secrets = settings.webhook_secrets
         self._tolerance = settings.webhook_tolerance_seconds
-        self._call = Transport(settings).call
+        transport = Transport(settings, journal)
+        self._call = transport.call
+        self.budget_seconds = transport.budget_seconds
+        self.balance = BalanceCalls(self._client, transport.call)
 
     # -- outbound --------------------------------------------------------------
     def create_payment_intent(self, *, order_id: str, amount: int, currency: str, idempotency_key: str) -> Doc:
@@ -58,6 +63,7 @@ class StripeGateway:
             order_id,
             idempotency_key,
             lambda opts: self._client.v1.payment_intents.create(params=params, options=opts),
+            params,
         )
 
     def create_refund(
@@ -82,6 +88,7 @@ class StripeGateway:
             order_id,
             idempotency_key,
             lambda opts: self._client.v1.refunds.create(params=params, options=opts),
+            params,
         )
 
     def list_refunds_page(
@@ -101,6 +108,7 @@ class StripeGateway:
             order_id,
             None,
             lambda opts: self._client.v1.refunds.list(params=params, options=opts),
+            params,
         )
 
     def retrieve_payment_intent(self, payment_intent_id: str, *, order_id: str | None = None) -> Doc:
@@ -123,6 +131,7 @@ class StripeGateway:
             order_id,
             idempotency_key,
             lambda opts: self._client.v1.payment_intents.cancel(payment_intent_id, params=params, options=opts),
+            params,
         )
 
     def search_payment_intents(self, order_id: str) -> list[Doc]:
@@ -135,6 +144,7 @@ class StripeGateway:
             order_id,
             None,
             lambda opts: self._client.v1.payment_intents.search(params=params, options=opts),
+            params,
         )
         return list(page["data"])
 
@@ -152,6 +162,7 @@ class StripeGateway:
             None,
             None,
             lambda opts: self._client.v1.payment_intents.list(params=params, options=opts),
+            params,
         )
 
     def list_events_page(self, *, types: list[str], created_gte: int, starting_after: str | None = None) -> Doc:
@@ -169,6 +180,7 @@ class StripeGateway:
             None,
             None,
             lambda opts: self._client.v1.events.list(params=params, options=opts),
+            params,
         )
 
     # -- inbound ---------------------------------------------------------------

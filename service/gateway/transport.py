@@ -7,7 +7,7 @@ retry layer. The response body is never logged, so no ``client_secret`` reaches 
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import stripe
@@ -21,9 +21,11 @@ from tenacity import (
 )
 
 from ..config import Settings
+from ..domain.journal import CallJournal
 from ..errors import PaymentProviderError, PaymentProviderUnavailable
 from ..observability import metrics
 from ..observability.logs import log
+from .journaling import CallRecord
 
 if TYPE_CHECKING:
     from stripe import RequestOptions
@@ -56,7 +58,11 @@ def _outcome(exc: stripe.StripeError) -> str:
 class Transport:
     """Runs one logical Stripe call with bounded retries of transient errors only."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, journal: CallJournal | None = None) -> None:
+        self._journal = journal
+        # How long one logical call may take, all attempts included: a journal record still
+        # "sent" after this is a call whose outcome we do not know.
+        self.budget_seconds = settings.stripe_retry_max_seconds + settings.stripe_timeout_seconds + 5
         wait = (
             wait_exponential(multiplier=settings.retry_backoff_seconds, max=4)
             if settings.retry_backoff_seconds
@@ -77,14 +83,18 @@ class Transport:
         order_id: str | None,
         idempotency_key: str | None,
         request: Request,
+        params: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         """``request(options)`` under the policy; every attempt sends the same idempotency key.
         Returns the result as a dict. Raises PaymentProviderUnavailable when the budget is
         spent on transient errors, PaymentProviderError when Stripe refuses."""
         opts: RequestOptions = {"idempotency_key": idempotency_key} if idempotency_key else {}
         attempt = 0
+        record = CallRecord(self._journal, self.budget_seconds)
+        record.begin(method, path, params, idempotency_key, order_id)
+        started_call = time.monotonic()
 
-        def once() -> dict[str, Any]:
+        def once() -> Any:
             nonlocal attempt
             attempt += 1
             started = time.monotonic()
@@ -123,14 +133,17 @@ class Transport:
                 replayed=response.headers.get("idempotent-replayed") == "true" or None,
                 duration_ms=round((time.monotonic() - started) * 1000, 1),
             )
-            return dict(result.to_dict())
+            return result
 
         try:
-            return self._retrying(once)
+            result = self._retrying(once)
         except stripe.StripeError as exc:
+            record.failed(exc, attempt, time.monotonic() - started_call)
             if is_transient(exc):
                 raise PaymentProviderUnavailable("payment provider unavailable, try again") from exc
             raise PaymentProviderError(
                 f"payment provider refused the request: {exc.user_message}",
                 details={"stripe_code": exc.code},
             ) from exc
+        record.succeeded(result, attempt, time.monotonic() - started_call)
+        return dict(result.to_dict())

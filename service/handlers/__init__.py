@@ -7,6 +7,7 @@ decide, the store to persist and the gateway to talk to Stripe. One module per u
 
 from .catalog import import_products, list_products
 from .checkout import get_order, start_checkout
+from .consolidation import consolidate_period, get_consolidation, list_consolidations
 from .database import is_ready, prepare_database
 from .inbox import list_events, replay_event
 from .operations import money_at_risk, stuck_orders
@@ -14,19 +15,24 @@ from .reconcile import reconcile
 from .refund import refund_order
 from .report import consolidation_report
 from .services import Services, services_of
+from .timeline import order_timeline
 from .webhook import apply_fact, ingest_event, process_event, receive_webhook
 
 __all__ = [
     "Services",
     "apply_fact",
+    "consolidate_period",
     "consolidation_report",
+    "get_consolidation",
     "get_order",
     "import_products",
     "ingest_event",
     "is_ready",
+    "list_consolidations",
     "list_events",
     "list_products",
     "money_at_risk",
+    "order_timeline",
     "prepare_database",
     "process_event",
     "receive_webhook",

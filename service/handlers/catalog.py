@@ -16,4 +16,4 @@ def import_products(services: Services, entries: object) -> int:
 def list_products(services: Services) -> list[dict[str, Any]]:
     """The products the page lists (``{sku, name, unit_amount, currency}``, by name, bounded).
     Raises DatabaseUnavailable."""
-    return services.store.catalog.list()
+    return services.store.catalog.list_products()

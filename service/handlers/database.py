@@ -11,4 +11,5 @@ def is_ready(services: Services) -> bool:
 def prepare_database(services: Services) -> str:
     """Create every index and the inbox retention index with the configured period.
     Idempotent; returns what was done to the retention index."""
-    return services.store.ensure_indexes(services.settings.inbox_retention_seconds)
+    settings = services.settings
+    return services.store.ensure_indexes(settings.inbox_retention_seconds, settings.journal_retention_seconds)

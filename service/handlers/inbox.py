@@ -16,7 +16,7 @@ def list_events(services: Services, state: str | None = None, limit: int = 50) -
         raise ValidationFailed(f"state must be one of {', '.join(STATES)}")
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
         raise ValidationFailed("limit must be an integer from 1 to 1000", code="invalid_limit")
-    return services.store.inbox.list(state, limit)
+    return services.store.inbox.list_rows(state, limit)
 
 
 def replay_event(services: Services, event_id: str) -> Outcome:

@@ -10,6 +10,7 @@ from typing import Any
 
 from ..clock import utcnow
 from ..domain.inbox import FAILED
+from ..domain.periods import TYPES as PERIOD_TYPES
 from ..errors import ServiceError, ValidationFailed
 from ..observability import alerts
 from ..observability.logs import log
@@ -35,8 +36,9 @@ def stuck_orders(services: Services, older_than: float | None = None, limit: int
 
 def money_at_risk(services: Services, now: datetime | None = None) -> dict[str, Any]:
     """A snapshot for /metrics and /admin/summary: inbox rows by state, overdue open orders
-    (count and the oldest one's age past its deadline), and the reconciler's record and
-    health. Emits ``reconciler_stale`` when the reconciler is stale. Raises DatabaseUnavailable."""
+    (count and the oldest one's age past its deadline), the reconciler's record and
+    health, and the latest consolidation of each period type (unmatched items). Emits
+    ``reconciler_stale`` when the reconciler is stale. Raises DatabaseUnavailable."""
     now = now or utcnow()
     store = services.store
     overdue, oldest = store.operations.overdue_orders(now, COUNT_CAP)
@@ -47,7 +49,15 @@ def money_at_risk(services: Services, now: datetime | None = None) -> dict[str, 
         "oldest_overdue_age_seconds": 0.0 if oldest is None else max(0.0, (now - oldest).total_seconds()),
         "reconciler": {key: stats.get(key, 0) for key in ("runs_ok", "runs_failed", "healed", "failed")},
         "reconciler_health": alerts.reconciler_health(stats, services.settings.reconcile_interval_seconds, now),
+        "consolidation": {period_type: _latest(services, period_type) for period_type in PERIOD_TYPES},
     }
+
+
+def _latest(services: Services, period_type: str) -> dict[str, Any] | None:
+    run = services.store.consolidation.latest_finished(period_type)
+    if run is None:
+        return None
+    return {"period": run["period"], "unmatched": run.get("unmatched", 0), "finished_at": run.get("finished_at")}
 
 
 def record_pass(services: Services, ok: bool, healed: int, failed: int, interval: float) -> bool:

@@ -1,13 +1,17 @@
 """Reconciliation: heal what webhook redelivery cannot, through the webhook's own apply path.
 
-One pass (``reconcile``) does three things, each bounded and each safe to run from two
-processes at once (every status change is a conditional update; the event sweep holds a
-lease):
+One pass (``reconcile``) does these things, each bounded and each safe to run from two
+processes at once (every status change is a conditional update, every ledger entry is
+posted once under its own id; the event sweep and each consolidation period hold a lease):
 1. open orders past their deadline are checked against their PaymentIntent at Stripe;
    an order without a PI id gets its PI found (fixed-key replay or search) before one is
    created; an abandoned checkout's PI is canceled;
 2. inbox rows stored but never applied are re-applied, oldest first;
-3. Stripe's Events API is swept since a checkpoint for events that never arrived.
+3. Stripe's Events API is swept since a checkpoint for events that never arrived;
+4. events waiting for the ledger have their money read from Stripe and posted;
+5. Stripe calls whose outcome we do not know (journal records past their expected end) are
+   resolved by asking Stripe;
+6. with ``consolidate`` (the worker loop), closed periods not yet consolidated are.
 """
 
 import logging
@@ -21,6 +25,9 @@ from ..domain.orders import CANCELED, PI_CANCELABLE, SUCCEEDED, PaymentFact, fac
 from ..errors import PaymentProviderError, ServiceError
 from ..observability import alerts
 from ..observability.logs import log
+from .consolidation import consolidate_due
+from .journal import resolve_unknown_calls
+from .ledger import post_pending
 from .operations import record_pass
 from .payment_intents import find_or_create_payment_intent, find_payment_intent
 from .ratelimit import RateLimiter
@@ -33,12 +40,18 @@ logger = logging.getLogger("service.reconcile")
 
 
 def reconcile(
-    services: Services, *, older_than: float | None = None, owner: str | None = None, interval: float | None = None
+    services: Services,
+    *,
+    older_than: float | None = None,
+    owner: str | None = None,
+    interval: float | None = None,
+    consolidate: bool = False,
 ) -> Summary:
     """Run one reconciliation pass and return its Summary. Never raises for per-item
     failures (they are counted and logged); raises DatabaseUnavailable only if the
     database is gone before the pass can start. A completed pass is recorded (with the
-    loop ``interval``) for /metrics and the ``reconciler_stale`` check."""
+    loop ``interval``) for /metrics and the ``reconciler_stale`` check. ``consolidate``
+    adds step 6 (the worker loop passes it; a one-off pass leaves it to ``consolidate``)."""
     now = utcnow()
     summary, limiter = Summary(), RateLimiter(services.settings.stripe_read_rate)
     settings = services.settings
@@ -50,6 +63,10 @@ def reconcile(
     _heal_orders(services, summary, limiter, cutoff, now)
     replay_inbox(services, summary, now)
     sweep_events(services, summary, limiter, now, owner or uuid.uuid4().hex)
+    post_pending(services, summary, limiter.wait)
+    resolve_unknown_calls(services, summary, limiter.wait, now)
+    if consolidate:
+        consolidate_due(services, summary, limiter.wait, now)
     if not record_pass(services, summary.ok, summary.healed, summary.failed, interval):
         summary.failed += 1
     log(

@@ -13,6 +13,9 @@ class Summary:
     failed: int = 0
     events_replayed: int = 0
     events_recovered: int = 0
+    ledger_posted: int = 0
+    calls_resolved: int = 0
+    consolidated: int = 0
     sweep: str = "not run"
 
     @property
@@ -23,5 +26,7 @@ class Summary:
         return (
             f"checked {self.checked}, healed {self.healed}, still pending {self.still_pending}, "
             f"failed {self.failed}; inbox replayed {self.events_replayed}; "
-            f"sweep {self.sweep}, recovered {self.events_recovered} events"
+            f"sweep {self.sweep}, recovered {self.events_recovered} events; "
+            f"ledger posted {self.ledger_posted}; stripe calls resolved {self.calls_resolved}; "
+            f"periods consolidated {self.consolidated}"
         )

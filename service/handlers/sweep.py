@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..domain.annotations import NOTE_EVENTS
+from ..domain.ledger_events import LEDGER_EVENTS
 from ..domain.orders import EVENT_TRIGGERS
 from ..errors import EventProcessingFailed, ServiceError
 from ..observability.logs import log
@@ -17,7 +18,8 @@ from .webhook import ingest_event, process_event
 
 logger = logging.getLogger("service.reconcile")
 SWEEP = "events-sweep"
-SWEPT_TYPES = sorted(set(EVENT_TRIGGERS) | set(NOTE_EVENTS))  # Stripe allows at most 20 types
+# Every type the service acts on (orders, annotations, the ledger); Stripe allows at most 20.
+SWEPT_TYPES = sorted(set(EVENT_TRIGGERS) | set(NOTE_EVENTS) | set(LEDGER_EVENTS))
 
 
 def replay_inbox(services: Services, summary: Summary, now: datetime) -> None:

@@ -63,3 +63,13 @@ def stuck_order_json(order: Mapping[str, Any]) -> dict[str, Any]:
 def event_json(row: Mapping[str, Any]) -> dict[str, Any]:
     """The operator's view of an inbox row (never its payload)."""
     return {"event_id": row["_id"], **{key: iso(row.get(key)) for key in _EVENT_FIELDS}}
+
+
+def consolidation_json(run: Mapping[str, Any]) -> dict[str, Any]:
+    """A consolidation run as JSON (datetimes as ISO 8601; the mirror's cursor omitted)."""
+    fields = ("period", "period_type", "start", "end", "state", "ok", "unmatched", "started_at", "finished_at")
+    body = {"run_id": run["_id"], **{name: iso(run.get(name)) for name in fields}}
+    for name in ("counts", "totals", "balance", "items", "error"):
+        if name in run:
+            body[name] = run[name]
+    return body

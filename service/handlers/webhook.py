@@ -15,6 +15,8 @@ from ..clock import utcnow
 from ..domain.annotations import event_refs, note_from_event
 from ..domain.events import check_event_shape
 from ..domain.inbox import APPLIED, FAILED, IGNORED, RECEIVED
+from ..domain.ledger_events import LEDGER_EVENTS
+from ..domain.ledger_events import PENDING as LEDGER_PENDING
 from ..domain.orders import FINAL, NEEDS_REVIEW, OrderView, PaymentFact, decide, fact_from_event
 from ..errors import DatabaseUnavailable, EventProcessingFailed, ServiceError
 from ..observability import metrics
@@ -68,6 +70,8 @@ def ingest_event(services: Services, event: Mapping[str, Any], payload_text: str
         "order_id": order_id,
         "received_at": utcnow(),
     }
+    if event["type"] in LEDGER_EVENTS and bool(event.get("livemode")) == services.settings.livemode:
+        row["ledger"] = LEDGER_PENDING  # the worker posts its money; this request never calls Stripe
     existing = services.store.inbox.insert_or_get(row)
     if existing is not None and existing["state"] != RECEIVED:
         return Outcome(event["id"], existing["state"], "duplicate delivery", existing.get("order_id"), True)
@@ -113,6 +117,8 @@ def apply_event(services: Services, event: Mapping[str, Any]) -> Applied:
     fact = fact_from_event(event)
     note = None if fact else note_from_event(event)
     if fact is None and note is None:
+        if event["type"] in LEDGER_EVENTS:
+            return Applied(IGNORED, "no order change; the ledger worker posts its money")
         return Applied(IGNORED, f"event type {event['type']} is not handled")
     if bool(event.get("livemode")) != services.settings.livemode:
         return Applied(IGNORED, "event is from the other Stripe mode")

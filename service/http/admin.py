@@ -15,7 +15,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from .. import handlers
 from ..clock import utcnow
 from ..errors import BadRequest, NotFound
-from ..handlers.views import event_json, iso, stuck_order_json
+from ..handlers.views import consolidation_json, event_json, iso, stuck_order_json
 from .auth import require_bearer
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -86,11 +86,30 @@ def report() -> Response:
     return jsonify(handlers.consolidation_report(_services(), start, until))
 
 
+@bp.get("/orders/<order_id>")
+def order(order_id: str) -> Response:
+    return jsonify(handlers.order_timeline(_services(), order_id))
+
+
+@bp.get("/consolidations")
+def consolidations() -> Response:
+    runs = handlers.list_consolidations(_services(), request.args.get("period"), _int_arg("limit", 50))
+    return jsonify({"consolidations": [consolidation_json(run) for run in runs]})
+
+
+@bp.get("/consolidations/<run_id>")
+def consolidation(run_id: str) -> Response:
+    return jsonify(consolidation_json(handlers.get_consolidation(_services(), run_id)))
+
+
 @bp.get("/summary")
 def summary() -> Response:
     snapshot = handlers.money_at_risk(_services())
     health = snapshot["reconciler_health"]
     snapshot["reconciler_health"] = {**health, "last_completed_at": iso(health["last_completed_at"])}
+    for latest in snapshot["consolidation"].values():
+        if latest is not None:
+            latest["finished_at"] = iso(latest["finished_at"])
     return jsonify(snapshot)
 
 

@@ -77,6 +77,15 @@ class DatabaseCollector(Collector):
         yield GaugeMetricFamily(
             "payments_reconciler_stale", "1 if no pass completed within 2 intervals", int(health["stale"])
         )
+        unmatched = GaugeMetricFamily(
+            "payments_consolidation_unmatched",
+            "Unmatched items in the latest finished consolidation run of each period type (absent: none yet)",
+            labels=["period_type"],
+        )
+        for period_type, latest in snapshot["consolidation"].items():
+            if latest is not None:
+                unmatched.add_metric([period_type], latest["unmatched"])
+        yield unmatched
 
 
 def scrape(services: handlers.Services) -> bytes:

@@ -8,6 +8,10 @@
   failures within ``SIGNATURE_ALERT_WINDOW_SECONDS``, counted per process.
 - ``reconciler_stale`` (each /metrics scrape; each reconcile pass): no pass completed
   within 2 of the reconciler's intervals, or none ever.
+- ``ledger_unpostable`` (the ledger worker): an event's money cannot be posted (a field
+  missing or inconsistent); the inbox row keeps the error (``ledger_error``).
+- ``consolidation_mismatch`` (each consolidation run): items of a period did not match
+  (Stripe's books vs ours); the run lists each.
 - ``payment_needs_review``, ``duplicate_payment_intents``, ``second_dispute``,
   ``money_movement_on_other_payment_intent`` (the apply path, the reconciler): money that
   needs a human; raised where it is found, with the ids.
@@ -29,6 +33,8 @@ PAID_AT_STRIPE_NOT_HERE = "paid_at_stripe_not_here"
 FAILED_INBOX_EVENTS = "failed_inbox_events"
 SIGNATURE_FAILURE_SPIKE = "signature_failure_spike"
 RECONCILER_STALE = "reconciler_stale"
+LEDGER_UNPOSTABLE = "ledger_unpostable"
+CONSOLIDATION_MISMATCH = "consolidation_mismatch"
 STALE_AFTER_INTERVALS = 2
 
 logger = logging.getLogger("service.alerts")

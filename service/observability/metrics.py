@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from prometheus_client import Counter, Histogram
 
 from ..domain.annotations import NOTE_EVENTS
+from ..domain.ledger_events import LEDGER_EVENTS
 from ..domain.orders import EVENT_TRIGGERS
 from ..errors import DatabaseUnavailable, WebhookRejected
 from .alerts import SlidingWindowAlarm
@@ -26,8 +27,19 @@ if MULTIPROC_DIR:  # e.g. a worker dyno that shares the web dyno's config vars
     os.makedirs(MULTIPROC_DIR, exist_ok=True)
 
 SIGNATURE_CODES = ("missing_signature", "invalid_signature", "stale_signature")
-HANDLED_TYPES = frozenset(EVENT_TRIGGERS) | frozenset(NOTE_EVENTS)
-_KNOWN_SEGMENTS = {"v1", "payment_intents", "refunds", "events", "search", "cancel", "confirm"}
+HANDLED_TYPES = frozenset(EVENT_TRIGGERS) | frozenset(NOTE_EVENTS) | LEDGER_EVENTS
+_KNOWN_SEGMENTS = {
+    "v1",
+    "payment_intents",
+    "refunds",
+    "events",
+    "search",
+    "cancel",
+    "confirm",
+    "balance_transactions",
+    "payouts",
+    "balance",
+}
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 WEBHOOK_DELIVERIES = Counter(

@@ -11,7 +11,10 @@ from collections.abc import Iterator
 
 from . import connection
 from .catalog import CatalogStore
+from .consolidation import ConsolidationStore
 from .inbox import InboxStore
+from .journal import JournalStore
+from .ledger import LedgerStore
 from .operations import OperationsStore
 from .orders import OrderStore
 from .recovery import RecoveryStore
@@ -22,8 +25,8 @@ __all__ = ["RetryPolicy", "Store"]
 
 class Store:
     """The handlers' one door to the database: ``orders``, ``inbox``, ``catalog``,
-    ``recovery`` (the reconciler's queries) and ``operations`` (the operator's counts),
-    all sharing ``retry``."""
+    ``recovery`` (the reconciler's queries), ``operations`` (the operator's counts),
+    ``journal`` (Stripe calls), ``ledger`` and ``consolidation``, all sharing ``retry``."""
 
     def __init__(self, retry: RetryPolicy) -> None:
         self.retry = retry
@@ -32,6 +35,9 @@ class Store:
         self.catalog = CatalogStore(retry)
         self.recovery = RecoveryStore(retry)
         self.operations = OperationsStore(retry)
+        self.journal = JournalStore(retry)
+        self.ledger = LedgerStore(retry)
+        self.consolidation = ConsolidationStore(retry)
 
     @staticmethod
     @contextlib.contextmanager
@@ -47,7 +53,7 @@ class Store:
         return connection.ping()
 
     @staticmethod
-    def ensure_indexes(inbox_retention_seconds: int) -> str:
-        """Create every index and the inbox retention TTL index (idempotent); returns what was
-        done to the retention index ("created", "unchanged", "updated" or "recreated")."""
-        return connection.ensure_indexes(inbox_retention_seconds)
+    def ensure_indexes(inbox_retention_seconds: int, journal_retention_seconds: int) -> str:
+        """Create every index and the retention TTL indexes (idempotent); returns what was
+        done to the inbox retention index ("created", "unchanged", "updated" or "recreated")."""
+        return connection.ensure_indexes(inbox_retention_seconds, journal_retention_seconds)

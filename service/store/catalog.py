@@ -41,7 +41,7 @@ class CatalogStore:
             lambda: {doc["_id"]: doc for doc in _products().find({"_id": {"$in": list(skus)}})}, "get_products"
         )
 
-    def list(self, limit: int = MAX_PRODUCTS) -> list[Doc]:
+    def list_products(self, limit: int = MAX_PRODUCTS) -> list[Doc]:
         """At most ``limit`` products as ``{sku, name, unit_amount, currency}``, sorted by name."""
 
         def op() -> list[Doc]:

@@ -16,9 +16,9 @@ from typing import Any
 import mongoengine as me
 from pymongo.errors import ConnectionFailure
 
-from ..config import DEFAULT_INBOX_RETENTION_SECONDS, Settings
-from .documents import DOCUMENTS, StripeEvent
-from .retention import ensure_inbox_retention
+from ..config import DEFAULT_INBOX_RETENTION_SECONDS, DEFAULT_JOURNAL_RETENTION_SECONDS, Settings
+from .documents import DOCUMENTS, StripeCall, StripeEvent
+from .retention import ensure_inbox_retention, ensure_journal_retention
 
 
 def connect(settings: Settings) -> Any:
@@ -44,11 +44,16 @@ def disconnect() -> None:
     me.disconnect()
 
 
-def ensure_indexes(inbox_retention_seconds: int = DEFAULT_INBOX_RETENTION_SECONDS) -> str:
-    """Create every collection's indexes, and the inbox retention TTL index with the given
-    period (changed in place if it differs). Idempotent; raises on database errors."""
+def ensure_indexes(
+    inbox_retention_seconds: int = DEFAULT_INBOX_RETENTION_SECONDS,
+    journal_retention_seconds: int = DEFAULT_JOURNAL_RETENTION_SECONDS,
+) -> str:
+    """Create every collection's indexes and the retention TTL indexes of the inbox and the
+    call journal with the given periods (changed in place if they differ). Idempotent;
+    raises on database errors. Returns what was done to the inbox retention index."""
     for document in DOCUMENTS:
         document.ensure_indexes()
+    ensure_journal_retention(StripeCall._get_collection(), journal_retention_seconds)
     return ensure_inbox_retention(StripeEvent._get_collection(), inbox_retention_seconds)
 
 

@@ -15,6 +15,8 @@ from pymongo.errors import DuplicateKeyError
 
 from ..clock import utcnow
 from ..domain.inbox import FAILED, FINISHED, RECEIVED, STATES
+from ..domain.ledger_events import FAILED as LEDGER_FAILED
+from ..domain.ledger_events import PENDING as LEDGER_PENDING
 from ..errors import ValidationFailed
 from .documents import StripeEvent
 from .retry import RetryPolicy
@@ -94,7 +96,7 @@ class InboxStore:
 
         return self.retry.run(op, "fail_event")
 
-    def list(self, state: str | None = None, limit: int = 50) -> list[Doc]:
+    def list_rows(self, state: str | None = None, limit: int = 50) -> list[Doc]:
         """Rows (newest first), optionally only those in ``state``; payloads omitted."""
         query = {"state": state} if state else {}
         return self.retry.run(
@@ -115,3 +117,37 @@ class InboxStore:
             lambda: {state: _events().count_documents({"state": state}, limit=cap) for state in states},
             "count_events_by_state",
         )
+
+    # -- the ledger worker's queue: rows marked while their money waits to be posted ------------
+    def ledger_pending(self, limit: int) -> list[Doc]:
+        """Up to ``limit`` rows whose money the ledger has not posted, oldest first (served by
+        the partial (ledger, received_at) index: costs what waits, not the history)."""
+        return self.retry.run(
+            lambda: list(_events().find({"ledger": LEDGER_PENDING}).sort("received_at", 1).limit(limit)),
+            "ledger_pending",
+        )
+
+    def ledger_done(self, event_id: str) -> None:
+        """Take a row out of the ledger's queue (idempotent)."""
+        self.retry.run(
+            lambda: _events().update_one({"_id": event_id}, {"$unset": {"ledger": "", "ledger_error": ""}}),
+            "ledger_done",
+        )
+
+    def ledger_failed(self, event_id: str, error: str) -> None:
+        """Park a row whose money cannot be posted, with the error (consolidation reports it)."""
+        update = {"$set": {"ledger": LEDGER_FAILED, "ledger_error": error[:2000]}}
+        self.retry.run(lambda: _events().update_one({"_id": event_id}, update), "ledger_failed")
+
+    def for_order(self, order_id: str, payment_intent_id: str | None, limit: int = 200) -> list[Doc]:
+        """The inbox rows naming the order or its PaymentIntent (payloads omitted), oldest first.
+        Two index-served queries, merged here (no $or: see recovery.py)."""
+
+        def op() -> list[Doc]:
+            rows = {row["_id"]: row for row in _events().find({"order_id": order_id}, {"payload": 0}).limit(limit)}
+            if payment_intent_id:
+                query = {"payment_intent_id": payment_intent_id}
+                rows.update({row["_id"]: row for row in _events().find(query, {"payload": 0}).limit(limit)})
+            return sorted(rows.values(), key=lambda row: row["received_at"])[:limit]
+
+        return self.retry.run(op, "events_for_order")

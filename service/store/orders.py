@@ -9,7 +9,7 @@ Raises DatabaseUnavailable when the retry budget is spent, ValidationFailed for 
 the schema refuses; other pymongo errors propagate (they are bugs or permanent failures).
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +22,7 @@ from ..clock import utcnow
 from ..domain.orders import NEEDS_REVIEW, SETTLED_STATUSES, Decision, PaymentFact
 from ..errors import ValidationFailed
 from .documents import Order
+from .paging import paged_range
 from .retry import RetryPolicy
 
 Doc = dict[str, Any]
@@ -174,3 +175,11 @@ class OrderStore:
         """Paid or needs-review orders created in [since, until)."""
         query = {"status": {"$in": list(SETTLED_STATUSES)}, "created_at": {"$gte": since, "$lt": until}}
         return self.retry.run(lambda: list(_orders().find(query)), "settled_orders_between")
+
+    def settled_created_in(self, since: datetime, until: datetime) -> Iterator[Doc]:
+        """Paid or needs-review orders created in [since, until), a page at a time per status
+        (each page one (status, created_at) index range: bounded memory for any period)."""
+        for status in SETTLED_STATUSES:
+            yield from paged_range(
+                _orders, self.retry, {"status": status}, "created_at", since, until, "settled_orders"
+            )

@@ -1,5 +1,6 @@
-"""A local, stateful fake of the Stripe API (PaymentIntents, Refunds, Events) with
-idempotency keys, scripted faults and signed webhook delivery.
+"""A local, stateful fake of the Stripe API (PaymentIntents, Refunds, Events, and the money
+side: balance transactions, the balance, disputes, payouts) with idempotency keys,
+scripted faults and signed webhook delivery.
 
 Drive it with the real stripe-python client:
     fake = FakeStripe(api_key="sk_test_fake").start()
@@ -8,7 +9,8 @@ Drive it with the real stripe-python client:
 
 from .errors import FakeStripeError
 from .fake import FakeStripe
+from .pricing import Pricing
 from .state import RequestRecord
 from .webhooks import Deliverer, sign_payload
 
-__all__ = ["Deliverer", "FakeStripe", "FakeStripeError", "RequestRecord", "sign_payload"]
+__all__ = ["Deliverer", "FakeStripe", "FakeStripeError", "Pricing", "RequestRecord", "sign_payload"]

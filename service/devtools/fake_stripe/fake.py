@@ -4,23 +4,27 @@ the HTTP server and (optionally) automatic webhook delivery."""
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from . import payments
 from .faults import Fault, FaultPlan
 from .idempotency import IdempotencyStore
+from .money_driver import MoneyDriver
 from .pipeline import Pipeline
+from .pricing import USD_VALUE, Pricing, Settlement
 from .server import ServerThread
 from .state import RequestRecord, Store
 from .webhooks import AutoDeliverer, Deliverer
 
 
-class FakeStripe:
+class FakeStripe(MoneyDriver):
     """A local, stateful, thread-safe stand-in for the parts of api.stripe.com we use.
 
-    Reached by the real stripe-python client through
-    `base_addresses={"api": fake.url}`. Read accessors return deep copies.
+    Reached by the real stripe-python client through `base_addresses={"api": fake.url}`.
+    Read accessors return deep copies. Money options: see pricing.Pricing and Settlement
+    (`settlement_currency`, `exchange_rates`, `available_delay`, `charge_balance_delay`).
     """
 
     def __init__(
@@ -36,9 +40,17 @@ class FakeStripe:
         webhook_backoff: Sequence[float] = (0.0,),
         webhook_max_attempts: int = 3,
         webhook_timeout: float = 5.0,
+        pricing: Pricing | None = None,
+        settlement_currency: str | None = None,
+        exchange_rates: Mapping[str, str | float] = USD_VALUE,
+        available_delay: int = 0,
+        charge_balance_delay: float | None = None,
     ) -> None:
         self.api_key = api_key
-        self.store = Store(clock=clock, search_lag=search_lag)
+        settlement = Settlement(settlement_currency, dict(exchange_rates), available_delay, charge_balance_delay)
+        self.store = Store(clock=clock, search_lag=search_lag, pricing=pricing, settlement=settlement)
+        self._timers: list[threading.Timer] = []
+        self.store.wakers.append(self._wake_later)
         self.faults = FaultPlan()
         self.keys = IdempotencyStore(clock=clock)
         # With a publishable key, Stripe.js (the stand-in at /v3/) may confirm from a browser.
@@ -64,6 +76,7 @@ class FakeStripe:
 
     def stop(self) -> None:
         """Stop serving and cut open connections; state stays readable. Idempotent."""
+        self._cancel_timers()
         if self._server is not None:
             self._server.stop()
             self._server = None
@@ -83,6 +96,7 @@ class FakeStripe:
 
     def reset(self) -> None:
         """Forget all objects, events, requests, faults and idempotency keys."""
+        self._cancel_timers()
         self.store.reset()
         self.faults.clear()
         self.keys.clear()

@@ -9,6 +9,7 @@ booleans as `true`/`false`, and unescapes `[`/`]` after urlencoding. curl users 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from urllib.parse import parse_qsl
 
 from .errors import invalid
@@ -53,7 +54,7 @@ def _listify(node):
     return items
 
 
-def check_known(params: dict, allowed: set[str]) -> None:
+def check_known(params: dict, allowed: Collection[str]) -> None:
     """Raise 400 parameter_unknown for the first param Stripe would not accept here.
 
     The fake refuses what it does not model instead of silently ignoring it, so a typo

@@ -17,13 +17,14 @@ _CLAUSE = re.compile(
 
 
 def created_filter(value, param: str = "created") -> Callable[[dict], bool]:
-    """Return a predicate for Stripe's `created` filter: an exact int or any of
-    gt/gte/lt/lte (combined with AND). Raises 400 on anything else."""
+    """Return a predicate for Stripe's `created` filter (or another timestamp field named
+    by `param`, e.g. `arrival_date`): an exact int or any of gt/gte/lt/lte (combined with
+    AND). Raises 400 on anything else."""
     if value is None:
         return lambda obj: True
     if not isinstance(value, dict):
         exact = to_int(value, param)
-        return lambda obj: obj["created"] == exact
+        return lambda obj: obj[param] == exact
     bounds = []
     for op, bound in value.items():
         if op not in _CREATED_OPS:
@@ -31,7 +32,7 @@ def created_filter(value, param: str = "created") -> Callable[[dict], bool]:
                 f"Received unknown parameter: {param}[{op}]", param=f"{param}[{op}]", code="parameter_unknown"
             )
         bounds.append((_CREATED_OPS[op], to_int(bound, f"{param}[{op}]")))
-    return lambda obj: all(compare(obj["created"], bound) for compare, bound in bounds)
+    return lambda obj: all(compare(obj[param], bound) for compare, bound in bounds)
 
 
 def type_filter(type_, types) -> Callable[[dict], bool]:

@@ -73,7 +73,8 @@ def payment_intent(
 
 
 def charge(pi: dict, *, amount: int, created: int, payment_method: str | None, failure: dict | None = None) -> dict:
-    """Return a Charge for one payment attempt on `pi`: succeeded unless `failure` is given."""
+    """Return a Charge for one payment attempt on `pi`: succeeded unless `failure` is given;
+    `balance_transaction` is set once the money is booked (ledger.py)."""
     ok = failure is None
     failure = failure or {}
     return {
@@ -82,9 +83,13 @@ def charge(pi: dict, *, amount: int, created: int, payment_method: str | None, f
         "amount": pi["amount"],
         "amount_captured": amount if ok else 0,
         "amount_refunded": 0,
+        "balance_transaction": None,
+        "billing_details": {"address": None, "email": None, "name": None, "phone": None},
         "captured": ok,
         "created": created,
         "currency": pi["currency"],
+        "description": pi["description"],
+        "disputed": False,
         "failure_code": None if ok else failure["code"],
         "failure_message": None if ok else failure["message"],
         "livemode": False,
@@ -124,6 +129,7 @@ def refund(ch: dict, *, amount: int, created: int, reason: str | None, metadata:
         "id": new_id("re"),
         "object": "refund",
         "amount": amount,
+        "balance_transaction": None,
         "charge": ch["id"],
         "created": created,
         "currency": ch["currency"],

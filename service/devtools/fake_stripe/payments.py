@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 
-from . import objects
+from . import disputes, ledger, objects, refunds
 from .errors import invalid, unexpected_state
 from .state import Origin, Store
 
@@ -27,6 +27,7 @@ TEST_CARDS: dict[str, Decline | str | None] = {
     ),
     "pm_card_chargeDeclinedExpiredCard": ("expired_card", None, "Your card has expired."),
     "pm_card_authenticationRequired": "requires_action",
+    "pm_card_createDispute": "dispute",  # succeeds, then the cardholder disputes it
 }
 
 
@@ -57,13 +58,15 @@ def succeed(
     origin: Origin | None = None,
 ) -> dict:
     """Capture a successful payment: status succeeded, amount_received (default: amount),
-    a new latest_charge; emits charge.succeeded then payment_intent.succeeded (returned)."""
+    a new latest_charge with its balance transaction (ledger.on_charge_succeeded); emits
+    charge.succeeded then payment_intent.succeeded (returned)."""
     with store.lock:
         pi = store.payment_intent(pi_id)
         _require(pi, OPEN, "succeed")
         amount = pi["amount"] if amount_received is None else amount_received
         ch = objects.charge(pi, amount=amount, created=store.now(), payment_method=payment_method)
         store.charges[ch["id"]] = ch
+        ledger.on_charge_succeeded(store, ch)
         pi.update(
             status="succeeded",
             amount_received=amount,
@@ -135,15 +138,18 @@ def cancel(store: Store, pi_id: str, reason: str | None, origin: Origin | None =
 def confirm(store: Store, pi_id: str, payment_method: str, origin: Origin | None = None) -> dict:
     """Confirm with one of Stripe's test PaymentMethods and return the PI: pm_card_visa
     succeeds, pm_card_chargeDeclined* fail, pm_card_authenticationRequired leaves it in
-    requires_action (emitting payment_intent.requires_action, no terminal event)."""
+    requires_action (emitting payment_intent.requires_action, no terminal event),
+    pm_card_createDispute succeeds and then opens a dispute (disputes.open_dispute)."""
     if payment_method not in TEST_CARDS:
         raise invalid(f"No such PaymentMethod: '{payment_method}'", param="payment_method", code="resource_missing")
     outcome = TEST_CARDS[payment_method]
     with store.lock:
         pi = store.payment_intent(pi_id)
         _require(pi, CONFIRMABLE, "confirm")
-        if outcome is None:
+        if outcome in (None, "dispute"):
             succeed(store, pi_id, payment_method=payment_method, origin=origin)
+            if outcome == "dispute":
+                disputes.open_dispute(store, pi["latest_charge"])  # later, not the request's doing
         elif outcome == "requires_action":
             pi.update(
                 status="requires_action",
@@ -165,8 +171,8 @@ def refund(
     metadata: dict | None = None,
     origin: Origin | None = None,
 ) -> tuple[dict, dict]:
-    """Refund (part of) a succeeded PI's charge; emits charge.refunded. Returns
-    (refund, event). Refuses more than the unrefunded amount."""
+    """Refund (part of) a succeeded PI's charge, booking its balance transaction; emits
+    charge.refunded. Returns (refund, event). Refuses more than the unrefunded amount."""
     with store.lock:
         pi = store.payment_intent(pi_id, param="payment_intent")
         if pi["status"] != "succeeded":
@@ -187,6 +193,7 @@ def refund(
             )
         rf = objects.refund(ch, amount=amount, created=store.now(), reason=reason, metadata=metadata or {})
         store.refunds[rf["id"]] = rf
+        refunds.book_refund(store, rf)
         ch["amount_refunded"] += amount
         ch["refunded"] = ch["amount_refunded"] >= ch["amount_captured"]
         return copy.deepcopy(rf), store.emit("charge.refunded", ch, origin)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from . import objects
 from .errors import missing
+from .pricing import Pricing, Settlement
 
 EVENT_RETENTION = 30 * 24 * 3600
 
@@ -52,11 +53,21 @@ class Store:
     """Thread-safe state. Every read or write of the dicts below happens under `lock`
     (re-entrant, so lifecycle operations can compose)."""
 
-    def __init__(self, clock: Callable[[], float] = time.time, search_lag: float = 0.0) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.time,
+        search_lag: float = 0.0,
+        pricing: Pricing | None = None,
+        settlement: Settlement | None = None,
+    ) -> None:
         self.lock = threading.RLock()
         self.clock = clock
         self.search_lag = search_lag
+        self.pricing = pricing or Pricing()
+        self.settlement = settlement or Settlement()
         self.listeners: list[Callable[[dict], None]] = []
+        # Called with a delay in seconds when work falls due later (see ledger.run_due).
+        self.wakers: list[Callable[[float], None]] = []
         self.reset()
 
     def reset(self) -> None:
@@ -65,6 +76,14 @@ class Store:
             self.payment_intents: dict[str, dict] = {}
             self.charges: dict[str, dict] = {}
             self.refunds: dict[str, dict] = {}
+            self.balance_transactions: dict[str, dict] = {}
+            self.payouts: dict[str, dict] = {}
+            self.disputes: dict[str, dict] = {}
+            # Balance transaction id -> the automatic payout that paid it out.
+            self.swept: dict[str, str] = {}
+            # Charge id -> clock time its (delayed) balance transaction is due.
+            self.deferred: dict[str, float] = {}
+            self.bank_account = objects.new_id("ba")
             self.events: list[dict] = []
             self.requests: list[RequestRecord] = []
             # Stripe search is eventually consistent; an object is searchable from this time.
@@ -87,18 +106,31 @@ class Store:
         except KeyError:
             raise missing("payment_intent", pi_id, param) from None
 
-    def emit(self, type_: str, obj: dict, origin: Origin | None = None) -> dict:
-        """Record an event with a snapshot of `obj`, notify listeners, return a copy."""
+    def emit(
+        self, type_: str, obj: dict, origin: Origin | None = None, previous_attributes: dict | None = None
+    ) -> dict:
+        """Record an event with a snapshot of `obj` (and `data.previous_attributes` when
+        given), notify listeners, return a copy."""
         origin = origin or Origin()
         with self.lock:
             evt = objects.event(
                 type_, obj, created=self.now(), request_id=origin.request_id, idempotency_key=origin.idempotency_key
             )
+            if previous_attributes is not None:
+                evt["data"]["previous_attributes"] = copy.deepcopy(previous_attributes)
             self.events.append(evt)
             listeners = list(self.listeners)
         for listener in listeners:
             listener(copy.deepcopy(evt))
         return copy.deepcopy(evt)
+
+    def find(self, collection: str, kind: str, object_id: str, param: str = "id") -> dict:
+        """Return the live object `object_id` of one collection (caller holds `lock`), or
+        raise 404 resource_missing naming `kind`."""
+        try:
+            return getattr(self, collection)[object_id]
+        except KeyError:
+            raise missing(kind, object_id, param) from None
 
     def find_event(self, event_id: str) -> dict:
         """Return the live event dict (caller holds `lock`) within retention, or raise 404."""

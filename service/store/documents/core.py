@@ -1,12 +1,9 @@
-"""mongoengine documents: the schema and the indexes, nothing else.
-
-Indexes are created by ``flask db init`` (the release phase), never implicitly on first
-use (``auto_create_index`` off), so a request never pays for index builds.
-"""
+"""The payment side's documents: the catalog, orders, the webhook inbox, and the
+reconciler's checkpoints, leases and run record."""
 
 import mongoengine as me
 
-_META = {"auto_create_index": False}
+from .meta import META as _META
 
 
 class Product(me.Document):
@@ -90,12 +87,23 @@ class StripeEvent(me.Document):
     created = me.IntField()  # Stripe's event.created (unix seconds)
     received_at = me.DateTimeField(required=True)
     applied_at = me.DateTimeField()
+    # "pending" while the money this event reports waits for the ledger worker; removed once posted.
+    ledger = me.StringField()
+    ledger_error = me.StringField()
     meta = {
         **_META,
         "collection": "stripe_events",
         # (state, attempts) serves the replay of parked rows without walking the ones that
-        # are past the replay limit and stay forever.
-        "indexes": [{"fields": ["state", "received_at"]}, {"fields": ["state", "attempts"]}],
+        # are past the replay limit and stay forever; (ledger, received_at) holds only the
+        # rows waiting for the ledger, so the worker's query costs what waits, not the history.
+        "indexes": [
+            {"fields": ["state", "received_at"]},
+            {"fields": ["state", "attempts"]},
+            {"fields": ["ledger", "received_at"], "partialFilterExpression": {"ledger": {"$type": "string"}}},
+            # An order's timeline: its events by order id, or by its PaymentIntent.
+            {"fields": ["order_id"], "partialFilterExpression": {"order_id": {"$type": "string"}}},
+            {"fields": ["payment_intent_id"], "partialFilterExpression": {"payment_intent_id": {"$type": "string"}}},
+        ],
     }
 
 
@@ -129,6 +137,3 @@ class Lease(me.Document):
     owner = me.StringField(required=True)
     expires_at = me.DateTimeField(required=True)
     meta = {**_META, "collection": "leases"}
-
-
-DOCUMENTS = (Product, Order, StripeEvent, Checkpoint, Lease, ReconcileStats)

@@ -1,0 +1,70 @@
+"""``consolidate``: match one closed period's money flows, Stripe's books against ours.
+
+Exit status 0 = everything matched, 1 = something did not (each item is listed) or the
+period is being consolidated by another worker, 2 = bad usage.
+"""
+
+import sys
+from datetime import datetime
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from .. import handlers
+from ..clock import utcnow
+from ..domain.periods import TYPES
+from ..errors import ServiceError
+from ..handlers.ratelimit import RateLimiter
+from ..handlers.views import consolidation_json
+from .output import echo_json, json_mode
+
+
+@click.command("consolidate")
+@click.option(
+    "--period", "period_type", type=click.Choice(TYPES), default="day", show_default=True, help="Period type."
+)
+@click.option("--at", type=click.DateTime(), help="A UTC time inside the period (default: the last closed period).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout (logs go to stderr).")
+@with_appcontext
+def consolidate_cmd(period_type: str, at: datetime | None, as_json: bool) -> None:
+    """Consolidate one period: every balance transaction matched 1:1 with a ledger entry (missing
+    ones posted and reported), every payment with a paid order, every automatic payout with
+    what it settles; totals per currency and kind. Each run is kept."""
+    services = handlers.services_of(current_app)
+    if as_json:
+        json_mode(services.settings.log_level)
+    pace = RateLimiter(services.settings.stripe_read_rate).wait
+    try:
+        run = handlers.consolidate_period(services, period_type, at, utcnow(), pace)
+    except ServiceError as exc:
+        click.echo(f"consolidation failed: {exc.message}", err=True)
+        sys.exit(1)
+    if run is None:
+        click.echo("another worker is consolidating this period; try again later", err=True)
+        sys.exit(1)
+    if as_json:
+        echo_json(consolidation_json(run))
+    else:
+        _print(run)
+    sys.exit(0 if run.get("ok") else 1)
+
+
+def _print(run: dict) -> None:
+    counts = run.get("counts") or {}
+    verdict = "all matched" if run.get("ok") else f"{run.get('unmatched')} unmatched"
+    click.echo(
+        f"{run['period']} ({run['_id']}): {verdict}; "
+        f"{counts.get('balance_transactions', 0)} balance transactions, {counts.get('matched', 0)} matched, "
+        f"{counts.get('healed', 0)} posted now; {counts.get('payments', 0)} payments "
+        f"({counts.get('payments_matched', 0)} matched); {counts.get('payouts', 0)} payouts"
+    )
+    for currency, kinds in (run.get("totals") or {}).items():
+        parts = [f"{kind} {row['amount']} (fee {row['fee']})" for kind, row in kinds.items() if kind != "net"]
+        click.echo(f"  {currency}: {', '.join(parts)}; net {kinds['net']}")
+    for currency, row in (counts.get("not_ours") or {}).items():
+        click.echo(f"  not ours ({currency}): {row['count']} payments, {row['amount']}")
+    for item in run.get("items") or []:
+        keys = ("order_id", "balance_transaction_id", "payout_id")
+        ids = " ".join(f"{key}={item[key]}" for key in keys if item.get(key))
+        click.echo(f"UNMATCHED {item['kind']} {ids}: {item['detail']}")
