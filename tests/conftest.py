@@ -1,54 +1,33 @@
 """Shared fixtures: a real SecantusDB daemon (or TEST_MONGODB_URI), a fake Stripe HTTP
-server reached by the real stripe-python client, and an app wired to both."""
+server reached by the real stripe-python client, and apps wired to both. Everything is
+started through ``tests.support.stack.ServiceStack``; test modules import helpers from
+``tests.support``, never from here."""
 
 import io
 import json
-import os
-import uuid
-from urllib.parse import urlsplit, urlunsplit
+import logging
 
 import pymongo
 import pytest
 
-from service import create_app, handlers
-from service.store import connection as db
 from service.devtools.fake_stripe import FakeStripe
-from service.devtools.secantus import SecantusServer, arm_fail_point
 from service.observability.logs import JsonFormatter
-from tests.helpers import API_KEY, CATALOG, OLD_WEBHOOK_SECRET, WEBHOOK_SECRET
-
-
-class ExternalMongo:
-    """A MongoDB the tests did not start (TEST_MONGODB_URI); it cannot be killed."""
-
-    def __init__(self, uri):
-        self.base = uri
-
-    def uri(self, db_name=""):
-        parts = urlsplit(self.base)
-        return urlunsplit(parts._replace(path="/" + db_name))
-
-    def fail_point(self, mode, data):
-        arm_fail_point(self.uri(), mode, data)
+from tests.support.helpers import API_KEY
+from tests.support.stack import ExternalMongo, ServiceStack
 
 
 @pytest.fixture(scope="session")
 def mongo(tmp_path_factory):
-    """The shared database server for the session."""
-    if os.environ.get("TEST_MONGODB_URI"):
-        yield ExternalMongo(os.environ["TEST_MONGODB_URI"])
-        return
-    server = SecantusServer(str(tmp_path_factory.mktemp("secantus"))).start()
-    yield server
-    server.stop()
+    """The shared database server for the session: TEST_MONGODB_URI, or a SecantusDB daemon."""
+    with ServiceStack(str(tmp_path_factory.mktemp("secantus")), mongo=ExternalMongo.from_env()) as stack:
+        yield stack.start_database().mongo
 
 
 @pytest.fixture
 def own_mongo(tmp_path):
     """A SecantusDB daemon of this test's own, so the test may kill and restart it."""
-    server = SecantusServer(str(tmp_path / "db")).start()
-    yield server
-    server.stop()
+    with ServiceStack(str(tmp_path)) as stack:
+        yield stack.start_database().mongo
 
 
 @pytest.fixture
@@ -67,41 +46,27 @@ def fake_stripe():
     fake.stop()
 
 
-def app_env(mongo_server, fake, **overrides):
-    """The environment a test app runs with: a fresh database, fast failure budgets."""
-    env = {
-        "MONGODB_URI": mongo_server.uri("t_" + uuid.uuid4().hex[:12]),
-        "STRIPE_SECRET_KEY": API_KEY,
-        "STRIPE_PUBLISHABLE_KEY": "pk_test_fake",
-        "STRIPE_WEBHOOK_SECRET": f"{WEBHOOK_SECRET},{OLD_WEBHOOK_SECRET}",
-        "STRIPE_API_BASE": fake.url,
-        "STRIPE_TIMEOUT_SECONDS": "1",
-        "DB_TIMEOUT_MS": "300",
-        "DB_SOCKET_TIMEOUT_MS": "1000",
-        "DB_RETRY_MAX_SECONDS": "2",
-        "RETRY_BACKOFF_SECONDS": "0",
-        "LOG_LEVEL": "DEBUG",
-    }
-    env.update({key: str(value) for key, value in overrides.items()})
-    return env
-
-
-def build_app(env):
-    """create_app + indexes + the test catalog, as the release phase and an operator would."""
-    app = create_app(env)
-    with app.app_context():
-        db.ensure_indexes()
-        handlers.import_products(app.extensions["payments"], CATALOG)
-    return app
+@pytest.fixture
+def service_stack(mongo, fake_stripe):
+    """This test's stack on the shared server and the test's fake Stripe. Every app it builds
+    (``make_app``) and environment it computes gets a fresh database; at teardown those
+    databases are dropped and the connection is closed."""
+    with ServiceStack(mongo=mongo, fake=fake_stripe) as stack:
+        yield stack
 
 
 @pytest.fixture
-def app(mongo, fake_stripe):
-    app = build_app(app_env(mongo, fake_stripe))
-    yield app
-    settings = app.extensions["payments"].settings
-    pymongo.MongoClient(settings.mongodb_uri).drop_database(settings.db_name)
-    db.disconnect()
+def make_app(service_stack):
+    """``make_app(**settings)``: an in-process app on a fresh database (``fake=`` another fake
+    Stripe, ``mongo=`` another server), torn down with the test."""
+    return service_stack.make_app
+
+
+@pytest.fixture
+def app(service_stack):
+    """The app with the test settings, on a fresh database (built by ``service_stack`` itself,
+    so a module that overrides ``make_app`` with its own settings leaves ``app`` alone)."""
+    return service_stack.make_app()
 
 
 @pytest.fixture
@@ -125,8 +90,6 @@ def raw_db(services):
 @pytest.fixture
 def log_lines():
     """Every JSON log line the service writes during the test, parsed."""
-    import logging
-
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.setFormatter(JsonFormatter())

@@ -8,13 +8,11 @@ from datetime import timedelta
 import pymongo
 import pytest
 
+from service.clock import utcnow
+from service.config import ConfigError, Settings
 from service.http import admin, auth
 from service.http import metrics as metrics_export
-from service.store import connection as db
-from service.config import ConfigError, Settings
-from service.clock import utcnow
-from tests.conftest import app_env, build_app
-from tests.helpers import deliver, new_order
+from tests.support.helpers import deliver, new_order
 
 TOKEN = "admin-token-0123456789abcdef"
 ADMIN_PATHS = [
@@ -29,13 +27,9 @@ ADMIN_PATHS = [
 
 
 @pytest.fixture
-def admin_app(mongo, fake_stripe):
+def admin_app(make_app):
     """The app with ADMIN_TOKEN set."""
-    app = build_app(app_env(mongo, fake_stripe, STRIPE_READ_RATE=1000, ADMIN_TOKEN=TOKEN))
-    yield app
-    settings = app.extensions["payments"].settings
-    pymongo.MongoClient(settings.mongodb_uri).drop_database(settings.db_name)
-    db.disconnect()
+    return make_app(STRIPE_READ_RATE=1000, ADMIN_TOKEN=TOKEN)
 
 
 def bearer(token=TOKEN):

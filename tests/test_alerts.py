@@ -1,18 +1,16 @@
 """Alerts are log lines with a stable ``alert`` field: money paid at Stripe but not here, parked
 inbox events, signature-failure spikes, a stale reconciler."""
 
+import functools
 import json
 from datetime import timedelta
 
-import pymongo
 import pytest
 
 from service import handlers
-from service.observability import alerts
-from service.store import connection as db
 from service.clock import utcnow
-from tests.conftest import app_env, build_app
-from tests.helpers import deliver, new_order
+from service.observability import alerts
+from tests.support.helpers import deliver, new_order
 
 
 def alert_lines(log_lines, name):
@@ -20,20 +18,9 @@ def alert_lines(log_lines, name):
 
 
 @pytest.fixture
-def make_app(mongo, fake_stripe):
-    """Build apps with extra settings; their databases are dropped afterwards."""
-    built = []
-
-    def make(**overrides):
-        app = build_app(app_env(mongo, fake_stripe, STRIPE_READ_RATE=1000, RECONCILE_GRACE_SECONDS=0, **overrides))
-        built.append(app)
-        return app
-
-    yield make
-    for app in built:
-        settings = app.extensions["payments"].settings
-        pymongo.MongoClient(settings.mongodb_uri).drop_database(settings.db_name)
-    db.disconnect()
+def make_app(make_app):
+    """Build apps with extra settings (no rate pause, no grace period); torn down with the test."""
+    return functools.partial(make_app, STRIPE_READ_RATE=1000, RECONCILE_GRACE_SECONDS=0)
 
 
 def test_paid_at_stripe_not_here_past_deadline_alerts_and_heals(services, client, fake_stripe, raw_db, log_lines):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.helpers import checkout
+from tests.support.helpers import checkout
 
 
 def test_checkout_creates_pending_order_priced_from_catalog(client, fake_stripe, raw_db):

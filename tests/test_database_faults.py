@@ -5,14 +5,13 @@ import time
 import mongoengine
 import pymongo
 
-from tests.conftest import app_env, build_app
-from tests.helpers import checkout, deliver, new_order, transitions
+from tests.support.helpers import checkout, deliver, new_order, transitions
 
 
-def test_seed_scenario_database_down_then_redelivery_heals(own_mongo, fake_stripe):
+def test_seed_scenario_database_down_then_redelivery_heals(own_mongo, fake_stripe, make_app):
     """First delivery of succeeded while the DB is down gets a quick 5xx; the redelivery after
     the DB is back makes the order paid, and nothing is applied twice."""
-    app = build_app(app_env(own_mongo, fake_stripe))
+    app = make_app(mongo=own_mongo)
     client = app.test_client()
     order_id, pi_id = new_order(client)
     event = fake_stripe.succeed(pi_id)
@@ -36,9 +35,9 @@ def test_seed_scenario_database_down_then_redelivery_heals(own_mongo, fake_strip
     assert raw.stripe_events.find_one({"_id": event["id"]})["attempts"] == 1
 
 
-def test_checkout_survives_database_sigkill(own_mongo, fake_stripe):
+def test_checkout_survives_database_sigkill(own_mongo, fake_stripe, make_app):
     """An order acknowledged to the customer is journaled: it is there after kill -9."""
-    app = build_app(app_env(own_mongo, fake_stripe))
+    app = make_app(mongo=own_mongo)
     body = checkout(app.test_client()).get_json()
     assert mongoengine.get_db().client.write_concern.document.get("j") is True
     own_mongo.kill()
@@ -48,9 +47,9 @@ def test_checkout_survives_database_sigkill(own_mongo, fake_stripe):
     assert stored["status"] == "pending" and stored["payment_intent_id"] == body["payment_intent_id"]
 
 
-def test_checkout_with_database_down_is_503_without_calling_stripe(own_mongo, fake_stripe):
+def test_checkout_with_database_down_is_503_without_calling_stripe(own_mongo, fake_stripe, make_app):
     """No database, no PaymentIntent: checkout answers 503 and Stripe is never called."""
-    app = build_app(app_env(own_mongo, fake_stripe))
+    app = make_app(mongo=own_mongo)
     own_mongo.kill()
     response = checkout(app.test_client())
     assert response.status_code == 503 and response.get_json()["error"]["code"] == "database_unavailable"
@@ -67,10 +66,10 @@ def test_dropped_connection_is_retried_transparently(client, fake_stripe, raw_db
     assert raw_db.orders.find_one({"_id": order_id})["status"] == "paid"
 
 
-def test_permanent_error_is_recorded_then_parked(mongo, fake_stripe, fail_point):
+def test_permanent_error_is_recorded_then_parked(mongo, fake_stripe, make_app, fail_point):
     """A non-transient error while applying: 500 with the error on the inbox row; after
     WEBHOOK_MAX_ATTEMPTS the row is parked as failed and Stripe gets a 200."""
-    app = build_app(app_env(mongo, fake_stripe, WEBHOOK_MAX_ATTEMPTS=2))
+    app = make_app(WEBHOOK_MAX_ATTEMPTS=2)
     client = app.test_client()
     order_id, pi_id = new_order(client)
     event = fake_stripe.succeed(pi_id)

@@ -5,7 +5,7 @@ import copy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import deliver, new_order, transitions
+from tests.support.helpers import deliver, new_order, transitions
 
 LIFECYCLES = [
     ["processing", "payment_failed", "processing", "succeeded"],
@@ -54,7 +54,7 @@ def deliveries(draw):
     extra = draw(st.lists(st.integers(0, len(kinds) - 1), max_size=3))
     positions = draw(st.lists(st.integers(0, len(order)), min_size=len(extra), max_size=len(extra)))
     sequence = list(order)
-    for event_index, position in zip(extra, positions):
+    for event_index, position in zip(extra, positions, strict=True):
         sequence.insert(position, event_index)
     return kinds, sequence
 

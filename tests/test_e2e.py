@@ -1,7 +1,6 @@
 """End to end: gunicorn started as the Procfile says, the CLI as an operator runs it, a real
 SecantusDB daemon and the fake Stripe API with signed, redelivered webhooks."""
 
-import json
 import time
 
 import pymongo
@@ -9,23 +8,18 @@ import pytest
 import requests
 
 from service.devtools.fake_stripe import Deliverer
-from tests.conftest import app_env
-from tests.helpers import OLD_WEBHOOK_SECRET, WEBHOOK_SECRET, wait_for
-from tests.processes import Gunicorn, flask_cli
+from tests.support.helpers import CATALOG, OLD_WEBHOOK_SECRET, WEBHOOK_SECRET, wait_for
+from tests.support.stack import ServiceStack
 
 
 @pytest.fixture
 def stack(own_mongo, fake_stripe, tmp_path):
-    """db init + catalog import through the CLI, then gunicorn with 2 workers."""
-    env = app_env(own_mongo, fake_stripe)
-    catalog = tmp_path / "catalog.json"
-    catalog.write_text(json.dumps([{"sku": "tee", "name": "T-shirt", "unit_amount": 2000, "currency": "usd"}]))
-    for args in (("db", "init"), ("products", "import", str(catalog)), ("products", "import", str(catalog))):
-        result = flask_cli(env, *args)
+    """db init + catalog import through the CLI (the import twice), then gunicorn with 2 workers."""
+    with ServiceStack(str(tmp_path), mongo=own_mongo, fake=fake_stripe, catalog=CATALOG[:1]) as stack:
+        stack.start(web=False)
+        result = stack.cli("products", "import", stack.path("catalog.json"))
         assert result.returncode == 0, result.stderr
-    server = Gunicorn(env, str(tmp_path / "gunicorn.log")).start()
-    yield server, env
-    server.stop()
+        yield stack.start_web(), stack.env
 
 
 def test_buy_and_pay_through_gunicorn(stack, fake_stripe, own_mongo):

@@ -469,7 +469,7 @@ class Endpoint:
                 pass
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = "http://127.0.0.1:%d/webhooks/stripe" % self.httpd.server_address[1]
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/webhooks/stripe"
         threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True).start()
 
     def close(self):

@@ -11,17 +11,14 @@ import socket
 import time
 import uuid
 
-import pymongo
 import pytest
 import requests
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from service.store import connection as db
-from service.devtools.fake_stripe import FakeStripe, sign_payload
-from tests.conftest import app_env, build_app
-from tests.helpers import API_KEY, CATALOG, OLD_WEBHOOK_SECRET, WEBHOOK_SECRET
-from tests.processes import Gunicorn
+from service.devtools.fake_stripe import sign_payload
+from tests.support.helpers import API_KEY, CATALOG, OLD_WEBHOOK_SECRET, WEBHOOK_SECRET
+from tests.support.stack import ServiceStack
 
 FUZZ = settings(
     max_examples=60,
@@ -35,23 +32,23 @@ SECRET_SHAPES = ("whsec_", "sk_test_", "sk_live_", "_secret_", API_KEY, WEBHOOK_
 
 
 @pytest.fixture(scope="module")
-def fake():
-    stripe = FakeStripe(api_key=API_KEY).start()
-    yield stripe
-    stripe.stop()
+def hostile_stack(mongo, tmp_path_factory):
+    """The module's stack: the shared server, a fake Stripe of its own, one in-process app on the
+    stack's database (hypothesis runs many examples against it); its teardown drops it."""
+    directory = str(tmp_path_factory.mktemp("hostile"))
+    with ServiceStack(directory, mongo=mongo, env={"LOG_LEVEL": "DEBUG"}) as stack:
+        yield stack.start(prepare="in-process", web=False)
 
 
 @pytest.fixture(scope="module")
-def env(mongo, fake):
-    return app_env(mongo, fake, LOG_LEVEL="DEBUG")
+def fake(hostile_stack):
+    return hostile_stack.fake
 
 
 @pytest.fixture(scope="module")
-def app(env):
+def app(hostile_stack):
     """One app for the module (hypothesis runs many examples against it)."""
-    app = build_app(env)
-    yield app
-    db.disconnect()
+    return hostile_stack.app
 
 
 @pytest.fixture(scope="module")
@@ -60,12 +57,8 @@ def client(app):
 
 
 @pytest.fixture(scope="module")
-def raw_db(app, env):
-    settings_ = app.extensions["payments"].settings
-    mongo_client = pymongo.MongoClient(settings_.mongodb_uri, serverSelectionTimeoutMS=5000)
-    yield mongo_client[settings_.db_name]
-    mongo_client.drop_database(settings_.db_name)
-    mongo_client.close()
+def raw_db(hostile_stack):
+    return hostile_stack.database()
 
 
 class Stored:
@@ -465,10 +458,9 @@ def test_hostile_request_id_is_not_echoed(client, request_id):
 
 # -- through gunicorn --------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def web(env, tmp_path_factory, app):
-    server = Gunicorn(env, str(tmp_path_factory.mktemp("hostile") / "gunicorn.log")).start()
-    yield server
-    server.stop()
+def web(hostile_stack):
+    """gunicorn on the module app's database; stopped with the stack."""
+    return hostile_stack.start_web()
 
 
 def _raw_post(server, path, head_lines, chunks):

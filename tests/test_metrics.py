@@ -2,23 +2,20 @@
 correct in one process and summed over gunicorn workers."""
 
 import glob
-import json
 import os
 import re
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-import pymongo
 import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from service import handlers
-from service.store import connection as db
 from service.clock import utcnow
-from tests.conftest import app_env, build_app
-from tests.helpers import checkout, deliver, new_order, signed
-from tests.processes import Gunicorn, flask_cli
+from tests.support.helpers import CATALOG, checkout, deliver, new_order, signed
+from tests.support.processes import flask_cli
+from tests.support.stack import ServiceStack
 
 
 def samples(text):
@@ -80,7 +77,7 @@ def test_stripe_failures_are_counted_by_outcome(client, fake_stripe):
 
 def test_database_gauges_and_reconciler_totals(services, client, fake_stripe, raw_db):
     """Inbox rows by state, the oldest overdue order's age and reconcile totals come from the database."""
-    order_id, pi_id = new_order(client)
+    _, pi_id = new_order(client)
     deliver(client, fake_stripe.succeed(pi_id))
     parsed = scrape(client)
     assert value(parsed, "payments_inbox_events", state="applied") == 1
@@ -105,18 +102,13 @@ def test_scrape_survives_a_database_outage(client, fail_point):
     assert value(parsed, "payments_metrics_database_up") == 0
 
 
-def test_metrics_token_is_required_when_configured(mongo, fake_stripe):
+def test_metrics_token_is_required_when_configured(make_app):
     """With METRICS_TOKEN set, a scrape without the bearer token is 401."""
-    app = build_app(app_env(mongo, fake_stripe, METRICS_TOKEN="metrics-token-0123456789"))
-    try:
-        client = app.test_client()
-        assert client.get("/metrics").status_code == 401
-        assert client.get("/metrics", headers={"Authorization": "Bearer nope-nope-nope-nope"}).status_code == 401
-        assert client.get("/metrics", headers={"Authorization": "Bearer metrics-token-0123456789"}).status_code == 200
-    finally:
-        settings = app.extensions["payments"].settings
-        pymongo.MongoClient(settings.mongodb_uri).drop_database(settings.db_name)
-        db.disconnect()
+    app = make_app(METRICS_TOKEN="metrics-token-0123456789")
+    client = app.test_client()
+    assert client.get("/metrics").status_code == 401
+    assert client.get("/metrics", headers={"Authorization": "Bearer nope-nope-nope-nope"}).status_code == 401
+    assert client.get("/metrics", headers={"Authorization": "Bearer metrics-token-0123456789"}).status_code == 200
 
 
 @pytest.fixture
@@ -125,15 +117,10 @@ def two_workers(own_mongo, fake_stripe, tmp_path):
     metrics_dir = tmp_path / "prom"
     metrics_dir.mkdir()
     (metrics_dir / "counter_999999.db").write_bytes(b"stale")
-    env = app_env(own_mongo, fake_stripe, PROMETHEUS_MULTIPROC_DIR=str(metrics_dir), GUNICORN_THREADS=2)
-    catalog = tmp_path / "catalog.json"
-    catalog.write_text(json.dumps([{"sku": "tee", "name": "T-shirt", "unit_amount": 2000, "currency": "usd"}]))
-    for args in (("db", "init"), ("products", "import", str(catalog))):
-        result = flask_cli(env, *args)
-        assert result.returncode == 0, result.stdout + result.stderr
-    server = Gunicorn(env, str(tmp_path / "gunicorn.log"), workers=2).start()
-    yield server, env, metrics_dir
-    server.stop()
+    settings = {"PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), "GUNICORN_THREADS": 2}
+    with ServiceStack(str(tmp_path), mongo=own_mongo, fake=fake_stripe, env=settings, catalog=CATALOG[:1]) as stack:
+        stack.start()
+        yield stack.web, stack.env, metrics_dir
 
 
 def test_metrics_add_up_across_two_gunicorn_workers(two_workers, fake_stripe):
@@ -159,7 +146,7 @@ def test_metrics_add_up_across_two_gunicorn_workers(two_workers, fake_stripe):
         orders = list(pool.map(buy, range(12)))
         paid = [fake_stripe.succeed(order["payment_intent_id"]) for order in orders[:8]]
         refund = fake_stripe.refund(orders[0]["payment_intent_id"], 500)
-        first = [signed(event) for event in paid + [refund]] + [signed(paid[0], "whsec_attacker") for _ in range(5)]
+        first = [signed(event) for event in [*paid, refund]] + [signed(paid[0], "whsec_attacker") for _ in range(5)]
         statuses = list(pool.map(post_webhook, first))
         statuses += list(pool.map(post_webhook, [signed(event) for event in paid[:3]]))  # redeliveries
     assert statuses == [200] * 9 + [400] * 5 + [200] * 3

@@ -7,7 +7,7 @@ from service.domain.orders import OrderView, PaymentFact, decide
 
 
 def view(status, **kw):
-    base = dict(order_id="ord_1", status=status, amount=2000, currency="usd", payment_intent_id="pi_1")
+    base = {"order_id": "ord_1", "status": status, "amount": 2000, "currency": "usd", "payment_intent_id": "pi_1"}
     base.update(kw)
     return OrderView(**base)
 

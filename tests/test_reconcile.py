@@ -8,23 +8,15 @@ import pytest
 
 from service import handlers
 from service.clock import utcnow
-from tests.conftest import app_env, build_app
-from tests.helpers import checkout, deliver, new_order, transitions
+from tests.support.helpers import checkout, deliver, new_order, transitions
 
 FAST = {"STRIPE_READ_RATE": 1000, "RECONCILE_GRACE_SECONDS": 0}
 
 
 @pytest.fixture
-def app(mongo, fake_stripe):
+def app(make_app):
     """The app with reconciler limits suited to tests (no rate pause, no grace period)."""
-    import pymongo
-    from service.store import connection as db
-
-    app = build_app(app_env(mongo, fake_stripe, **FAST))
-    yield app
-    settings = app.extensions["payments"].settings
-    pymongo.MongoClient(settings.mongodb_uri).drop_database(settings.db_name)
-    db.disconnect()
+    return make_app(**FAST)
 
 
 def test_order_whose_webhooks_were_all_lost_is_healed(services, client, fake_stripe, raw_db):
@@ -116,8 +108,10 @@ def test_gap_sweep_recovers_an_event_that_was_never_delivered(services, client, 
     order_id, pi_id = new_order(client)
     event = fake_stripe.succeed(pi_id)
     summary = handlers.reconcile(services)
-    assert summary.sweep == "done" and summary.events_recovered == 1 and summary.checked == 0
+    # Two events were never delivered: payment_intent.succeeded and the ledger's charge.succeeded.
+    assert summary.sweep == "done" and summary.events_recovered == 2 and summary.checked == 0
     assert raw_db.stripe_events.find_one({"_id": event["id"]})["state"] == "applied"
+    assert raw_db.stripe_events.count_documents({"type": "charge.succeeded"}) == 1
     assert raw_db.orders.find_one({"_id": order_id})["status"] == "paid"
     assert raw_db.checkpoints.find_one({"_id": "events-sweep"})["value"] >= event["created"]
     assert handlers.reconcile(services).events_recovered == 0
@@ -134,7 +128,7 @@ def test_failed_sweep_leaves_the_checkpoint_and_retries_next_pass(services, clie
     assert failed.sweep == "failed" and not failed.ok
     assert raw_db.checkpoints.find_one({"_id": "events-sweep"})["value"] == checkpoint
     assert raw_db.stripe_events.count_documents({"_id": event["id"]}) == 0
-    assert handlers.reconcile(services).events_recovered == 1
+    assert handlers.reconcile(services).events_recovered == 2  # with the ledger's charge.succeeded
     assert raw_db.orders.find_one({"_id": order_id})["status"] == "paid"
 
 

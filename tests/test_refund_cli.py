@@ -7,10 +7,8 @@ import time
 import pymongo
 import pytest
 
-from service.store import connection as db
 from service.devtools.fake_stripe import FakeStripe
-from tests.conftest import app_env, build_app
-from tests.helpers import API_KEY, deliver, new_order
+from tests.support.helpers import API_KEY, deliver, new_order
 
 DAY_AND_AN_HOUR = 25 * 3600
 
@@ -29,16 +27,12 @@ class Clock:
 
 
 @pytest.fixture
-def clocked(mongo):
+def clocked(make_app):
     """(app, fake, clock): an app wired to a FakeStripe whose clock (and so its 24 h
     idempotency-key memory) the test controls."""
     clock = Clock()
     fake = FakeStripe(api_key=API_KEY, clock=clock).start()
-    app = build_app(app_env(mongo, fake))
-    yield app, fake, clock
-    settings = app.extensions["payments"].settings
-    pymongo.MongoClient(settings.mongodb_uri).drop_database(settings.db_name)
-    db.disconnect()
+    yield make_app(fake=fake), fake, clock
     fake.stop()
 
 
@@ -80,11 +74,17 @@ def test_partial_refund_uses_a_fixed_key_and_the_webhook_annotates(app, client, 
     assert client.get(f"/orders/{order_id}").get_json()["refund"]["status"] == "partially_refunded"
 
 
+# The database fails every update of the refund command: the journal's completions of its two
+# Stripe calls (list refunds, create refund; each given up after 3 attempts, the records stay
+# "sent"), then recording the refund on the order (3 attempts): the command fails after Stripe refunded.
+RECORDING_FAILS = ({"times": 9}, {"failCommands": ["update"], "closeConnection": True})
+
+
 def test_rerun_after_database_failure_does_not_refund_twice(app, client, fake_stripe, raw_db, fail_point):
     """Stripe refunded but recording it failed (exit 1); the rerun replays the same key: one refund."""
     order_id, _ = paid_order(client, fake_stripe)
     runner = app.test_cli_runner()
-    fail_point({"times": 3}, {"failCommands": ["update"], "closeConnection": True})
+    fail_point(*RECORDING_FAILS)
     failed = runner.invoke(args=["orders", "refund", order_id, "--amount", "500"])
     assert failed.exit_code == 1 and "database unavailable" in failed.output
     assert raw_db.orders.find_one({"_id": order_id})["refunds"] == []
@@ -100,7 +100,7 @@ def test_rerun_a_day_after_database_failure_finds_the_refund_at_stripe(clocked, 
     app, fake, clock = clocked
     order_id, _ = paid_order(app.test_client(), fake)
     runner = app.test_cli_runner()
-    fail_point({"times": 3}, {"failCommands": ["update"], "closeConnection": True})
+    fail_point(*RECORDING_FAILS)
     failed = runner.invoke(args=["orders", "refund", order_id, "--amount", "500"])
     assert failed.exit_code == 1 and "database unavailable" in failed.output
     clock.advance(DAY_AND_AN_HOUR)
@@ -117,7 +117,7 @@ def test_late_rerun_finds_its_refund_beyond_the_first_page(clocked, fail_point, 
     app, fake, clock = clocked
     order_id, pi_id = paid_order(app.test_client(), fake)
     runner = app.test_cli_runner()
-    fail_point({"times": 3}, {"failCommands": ["update"], "closeConnection": True})
+    fail_point(*RECORDING_FAILS)
     assert runner.invoke(args=["orders", "refund", order_id, "--amount", "500"]).exit_code == 1
     for _ in range(120):  # refunds made elsewhere (dashboard), newer than ours
         fake.refund(pi_id, 1)

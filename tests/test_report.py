@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from service import handlers
 from service.clock import utcnow
-from tests.helpers import deliver, new_order
+from tests.support.helpers import deliver, new_order
 
 
 def report(services):
@@ -28,7 +28,7 @@ def test_clean_books_report_every_payment_matched(services, client, fake_stripe,
 def test_report_names_each_kind_of_mismatch(services, client, fake_stripe, raw_db, app):
     """A paid order with no PI, a succeeded PI with no paid order, an amount mismatch and a
     payment for no order at all are each reported; the command exits 1."""
-    matched_id, matched_pi = new_order(client)
+    _, matched_pi = new_order(client)
     deliver(client, fake_stripe.succeed(matched_pi))
     no_pi_id, _ = new_order(client)
     raw_db.orders.update_one({"_id": no_pi_id}, {"$set": {"status": "paid"}, "$unset": {"payment_intent_id": ""}})
@@ -38,9 +38,14 @@ def test_report_names_each_kind_of_mismatch(services, client, fake_stripe, raw_d
     deliver(client, fake_stripe.succeed(short_pi))
     raw_db.orders.update_one({"_id": short_id}, {"$set": {"amount": 2500}})
     stranger = services.gateway.create_payment_intent(
-        order_id="ord_elsewhere", amount=700, currency="usd", idempotency_key="stranger"
+        order_id="ord_" + "0" * 32, amount=700, currency="usd", idempotency_key="stranger"
     )
     fake_stripe.succeed(stranger["id"])
+    # Another integration's payment (a Payment Link: no order id of ours) is counted, not a mismatch.
+    other = services.gateway.create_payment_intent(
+        order_id="plink_42", amount=900, currency="usd", idempotency_key="payment-link"
+    )
+    fake_stripe.succeed(other["id"])
 
     result = report(services)
     kinds = {(row["kind"], row["order_id"]) for row in result["mismatches"]}
@@ -51,9 +56,10 @@ def test_report_names_each_kind_of_mismatch(services, client, fake_stripe, raw_d
         ("payment_without_order", None),
     }
     assert result["matched"] == 1 and not result["ok"]
+    assert result["not_ours"] == {"usd": {"count": 1, "amount": 900}}
     cli = app.test_cli_runner().invoke(args=["reconcile", "--report", "--json"])
     assert cli.exit_code == 1
-    assert len(json.loads(cli.output)["mismatches"]) == 4
+    assert len(json.loads(cli.stdout)["mismatches"]) == 4  # stdout is only JSON (logs go to stderr)
 
 
 def test_report_fails_loudly_when_stripe_is_unreadable(app, fake_stripe):

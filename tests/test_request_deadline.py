@@ -6,37 +6,23 @@ import pymongo
 import pytest
 from pymongo.errors import AutoReconnect
 
-from service.store import connection as db
-from service.store.retry import RetryPolicy, request_deadline
 from service.errors import DatabaseUnavailable
-from tests.conftest import app_env, build_app
-from tests.helpers import deliver, new_order, transitions
+from service.store.retry import RetryPolicy, request_deadline
+from tests.support.helpers import deliver, new_order, transitions
 
 WEBHOOK_COMMANDS = ["findAndModify", "find", "update"]
 DEADLINE = 2
 SOCKET_TIMEOUT = 1.0
 
 
-def _app(mongo, fake_stripe, deadline):
+def _app(make_app, deadline):
     # A per-call budget (5 attempts, 10 s) far larger than the deadline: only the deadline can cut it short.
-    return build_app(
-        app_env(
-            mongo,
-            fake_stripe,
-            DB_SOCKET_TIMEOUT_MS=int(SOCKET_TIMEOUT * 1000),
-            DB_RETRY_ATTEMPTS=5,
-            DB_RETRY_MAX_SECONDS=10,
-            WEBHOOK_DEADLINE_SECONDS=deadline,
-        )
+    return make_app(
+        DB_SOCKET_TIMEOUT_MS=int(SOCKET_TIMEOUT * 1000),
+        DB_RETRY_ATTEMPTS=5,
+        DB_RETRY_MAX_SECONDS=10,
+        WEBHOOK_DEADLINE_SECONDS=deadline,
     )
-
-
-def _drop(app):
-    settings = app.extensions["payments"].settings
-    client = pymongo.MongoClient(settings.mongodb_uri)
-    client.drop_database(settings.db_name)
-    client.close()
-    db.disconnect()
 
 
 def _timed_delivery(client, event):
@@ -93,55 +79,46 @@ def test_unit_without_a_deadline_the_per_call_budget_is_unchanged():
     assert len(calls) == 3
 
 
-def test_stalled_database_gets_a_503_within_the_deadline_and_redelivery_pays_once(mongo, fake_stripe, fail_point):
+def test_stalled_database_gets_a_503_within_the_deadline_and_redelivery_pays_once(make_app, fake_stripe, fail_point):
     """Every webhook command stalls past the socket timeout: 503 by deadline + one socket timeout,
     where the per-call budget alone takes far longer; the redelivery then pays the order once."""
     stall = {"failCommands": WEBHOOK_COMMANDS, "blockConnection": True, "blockTimeMS": 1500}
 
-    app = _app(mongo, fake_stripe, DEADLINE)
-    try:
-        client = app.test_client()
-        order_id, pi_id = new_order(client)
-        event = fake_stripe.succeed(pi_id)
-        fail_point({"times": 1000}, stall)
-        response, with_deadline = _timed_delivery(client, event)
-        fail_point("off", {})
-        assert response.status_code == 503 and response.get_json()["error"]["code"] == "database_unavailable"
-        assert with_deadline < DEADLINE + SOCKET_TIMEOUT + 0.5, f"503 took {with_deadline:.2f}s"
-        time.sleep(1.6)  # let the server finish the stalled commands it is still holding
-        _assert_paid_once_after_redelivery(app, client, event, order_id)
-    finally:
-        _drop(app)
+    app = _app(make_app, DEADLINE)
+    client = app.test_client()
+    order_id, pi_id = new_order(client)
+    event = fake_stripe.succeed(pi_id)
+    fail_point({"times": 1000}, stall)
+    response, with_deadline = _timed_delivery(client, event)
+    fail_point("off", {})
+    assert response.status_code == 503 and response.get_json()["error"]["code"] == "database_unavailable"
+    assert with_deadline < DEADLINE + SOCKET_TIMEOUT + 0.5, f"503 took {with_deadline:.2f}s"
+    time.sleep(1.6)  # let the server finish the stalled commands it is still holding
+    _assert_paid_once_after_redelivery(app, client, event, order_id)
 
-    app = _app(mongo, fake_stripe, 60)
-    try:
-        client = app.test_client()
-        _, pi_id = new_order(client)
-        fail_point({"times": 1000}, stall)
-        response, without_deadline = _timed_delivery(client, fake_stripe.succeed(pi_id))
-        fail_point("off", {})
-        assert response.status_code == 503
-        assert without_deadline > with_deadline + 2, (with_deadline, without_deadline)
-        time.sleep(1.6)
-    finally:
-        _drop(app)
+    app = _app(make_app, 60)
+    client = app.test_client()
+    _, pi_id = new_order(client)
+    fail_point({"times": 1000}, stall)
+    response, without_deadline = _timed_delivery(client, fake_stripe.succeed(pi_id))
+    fail_point("off", {})
+    assert response.status_code == 503
+    assert without_deadline > with_deadline + 2, (with_deadline, without_deadline)
+    time.sleep(1.6)
 
 
-def test_slow_calls_that_each_succeed_cannot_add_up_past_the_deadline(mongo, fake_stripe, fail_point):
+def test_slow_calls_that_each_succeed_cannot_add_up_past_the_deadline(make_app, fake_stripe, fail_point):
     """Each webhook command is slow but inside the socket timeout, so no single call fails; their
     sum would pass the deadline, so the webhook answers 503 in time; the redelivery pays once."""
-    app = _app(mongo, fake_stripe, DEADLINE)
-    try:
-        client = app.test_client()
-        order_id, pi_id = new_order(client)
-        event = fake_stripe.succeed(pi_id)
-        fail_point({"times": 1000}, {"failCommands": WEBHOOK_COMMANDS, "blockConnection": True, "blockTimeMS": 900})
-        response, elapsed = _timed_delivery(client, event)
-        fail_point("off", {})
-        assert response.status_code == 503 and response.get_json()["error"]["code"] == "database_unavailable"
-        # The third command starts with 0.2 s left: it is cut at the deadline, not after its 0.9 s.
-        assert elapsed < DEADLINE + 0.3, f"503 took {elapsed:.2f}s"
-        time.sleep(1.0)
-        _assert_paid_once_after_redelivery(app, client, event, order_id)
-    finally:
-        _drop(app)
+    app = _app(make_app, DEADLINE)
+    client = app.test_client()
+    order_id, pi_id = new_order(client)
+    event = fake_stripe.succeed(pi_id)
+    fail_point({"times": 1000}, {"failCommands": WEBHOOK_COMMANDS, "blockConnection": True, "blockTimeMS": 900})
+    response, elapsed = _timed_delivery(client, event)
+    fail_point("off", {})
+    assert response.status_code == 503 and response.get_json()["error"]["code"] == "database_unavailable"
+    # The third command starts with 0.2 s left: it is cut at the deadline, not after its 0.9 s.
+    assert elapsed < DEADLINE + 0.3, f"503 took {elapsed:.2f}s"
+    time.sleep(1.0)
+    _assert_paid_once_after_redelivery(app, client, event, order_id)

@@ -4,11 +4,9 @@
 import pymongo
 import pytest
 
-from service.store import connection as db
 from service.config import ConfigError, Settings
 from service.store.retention import ensure_inbox_retention
-from tests.conftest import app_env, build_app
-from tests.helpers import deliver, new_order
+from tests.support.helpers import deliver, new_order
 
 NINETY_DAYS = 90 * 86400
 
@@ -37,9 +35,9 @@ def test_parked_rows_carry_no_expiry_date(app, client, fake_stripe, raw_db):
     assert parked["state"] == "failed" and "applied_at" not in parked
 
 
-def test_db_init_changes_the_period_in_place(mongo, fake_stripe):
+def test_db_init_changes_the_period_in_place(make_app):
     """db init with a new INBOX_RETENTION_SECONDS updates the existing index; a rerun leaves it alone."""
-    app = build_app(app_env(mongo, fake_stripe, INBOX_RETENTION_SECONDS=40 * 86400))
+    app = make_app(INBOX_RETENTION_SECONDS=40 * 86400)
     settings = app.extensions["payments"].settings
     raw = pymongo.MongoClient(settings.mongodb_uri)[settings.db_name]
     try:
@@ -49,8 +47,7 @@ def test_db_init_changes_the_period_in_place(mongo, fake_stripe):
         assert retention_index(raw)["expireAfterSeconds"] == 40 * 86400
         assert "inbox retention index unchanged" in runner.invoke(args=["db", "init"]).output
     finally:
-        raw.client.drop_database(settings.db_name)
-        db.disconnect()
+        raw.client.close()
 
 
 def test_index_with_another_filter_is_recreated(raw_db):

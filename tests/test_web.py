@@ -4,9 +4,8 @@ import os
 import subprocess
 import sys
 
-from tests.conftest import app_env, build_app
-from tests.helpers import API_KEY, OLD_WEBHOOK_SECRET, WEBHOOK_SECRET
-from tests.processes import ROOT
+from tests.support.helpers import API_KEY, OLD_WEBHOOK_SECRET, WEBHOOK_SECRET
+from tests.support.processes import ROOT
 
 SECRETS = (API_KEY, WEBHOOK_SECRET, OLD_WEBHOOK_SECRET, "sk_test", "whsec_")
 
@@ -42,9 +41,9 @@ def test_the_page_forbids_inline_script_and_foreign_script_origins(client):
     assert "frame-ancestors 'none'" in policy
 
 
-def test_stripe_js_url_setting_points_the_page_at_a_stand_in(mongo, fake_stripe):
+def test_stripe_js_url_setting_points_the_page_at_a_stand_in(make_app, fake_stripe):
     """STRIPE_JS_URL (the dev stack's simulator) replaces Stripe.js in the page and its CSP."""
-    app = build_app(app_env(mongo, fake_stripe, STRIPE_JS_URL=f"{fake_stripe.url}/v3/"))
+    app = make_app(STRIPE_JS_URL=f"{fake_stripe.url}/v3/")
     response = app.test_client().get("/")
     assert f'<script src="{fake_stripe.url}/v3/"></script>' in response.get_data(as_text=True)
     assert f"connect-src 'self' {fake_stripe.url} " in response.headers["Content-Security-Policy"]
@@ -61,9 +60,9 @@ def test_products_lists_the_catalog_by_name(client):
     ]
 
 
-def test_products_answers_503_json_when_the_database_is_down(own_mongo, fake_stripe):
+def test_products_answers_503_json_when_the_database_is_down(own_mongo, make_app):
     """A database outage is a quick JSON 503, like every other endpoint."""
-    app = build_app(app_env(own_mongo, fake_stripe))
+    app = make_app(mongo=own_mongo)
     own_mongo.kill()
     response = app.test_client().get("/products")
     assert response.status_code == 503
@@ -79,6 +78,8 @@ def test_serving_the_app_never_imports_the_stripe_simulator():
         "assert app.test_client().get('/').status_code == 200; "
         "print(sorted(m for m in sys.modules if m.startswith('service.devtools')))"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "[]"

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.helpers import OLD_WEBHOOK_SECRET, WEBHOOK_SECRET, checkout, deliver, new_order, signed, transitions
+from tests.support.helpers import OLD_WEBHOOK_SECRET, WEBHOOK_SECRET, checkout, deliver, new_order, signed, transitions
 
 
 def order_status(raw_db, order_id):

@@ -2,13 +2,16 @@
 
 Read-only. For a window [since, until) it lists Stripe's PaymentIntents created in the
 window and our paid/needs-review orders created in it, and names every money flow that
-does not match. ``ok`` is False when anything is unmatched.
+does not match. ``ok`` is False when anything is unmatched. A payment that is not ours (no
+``metadata.order_id`` of ours and no order holding its PaymentIntent: Invoices, Payment
+Links, Dashboard charges) is counted and totalled per currency under ``not_ours``.
 """
 
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
+from ..domain.checkout import ORDER_ID
 from ..domain.orders import PAID, PI_SUCCEEDED
 from .ratelimit import RateLimiter
 from .services import Services
@@ -32,8 +35,16 @@ def consolidation_report(services: Services, since: datetime, until: datetime) -
     mismatches: list[Doc] = []
     matched: set[str] = set()
     pairs = 0
+    not_ours: dict[str, dict[str, int]] = {}
     for pi in succeeded:
-        order = by_id.get((pi.get("metadata") or {}).get("order_id")) or by_pi.get(pi["id"])
+        metadata_order_id = (pi.get("metadata") or {}).get("order_id")
+        order = by_id.get(metadata_order_id) or by_pi.get(pi["id"])
+        if order is None and not ORDER_ID.match(str(metadata_order_id or "")):
+            # Invoices, Payment Links, Dashboard charges: another integration's money, not a mismatch.
+            row = not_ours.setdefault(pi["currency"], {"count": 0, "amount": 0})
+            row["count"] += 1
+            row["amount"] += pi.get("amount_received") or 0
+            continue
         problem = _compare(order, pi)
         if problem:
             mismatches.append(problem)
@@ -65,6 +76,7 @@ def consolidation_report(services: Services, since: datetime, until: datetime) -
         "succeeded_payment_intents": len(succeeded),
         "paid_orders": sum(1 for order in settled if order["status"] == PAID),
         "matched": pairs,
+        "not_ours": not_ours,
         "mismatches": mismatches,
         "ok": not mismatches,
     }

@@ -20,7 +20,7 @@ import json
 import os
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pymongo
 from pymongo.errors import ConnectionFailure, DuplicateKeyError
@@ -52,7 +52,7 @@ def order_update(event):
     order_id = (pi.get("metadata") or {}).get("order_id")
     if not order_id or bool(event.get("livemode")):
         return None
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     if event["type"] == "payment_intent.succeeded":
         query = {
             "_id": order_id,
@@ -105,7 +105,7 @@ class BareReceiver:
                 "_id": event["id"],
                 "type": event["type"],
                 "payload": body.decode("utf-8"),
-                "received_at": datetime.now(timezone.utc),
+                "received_at": datetime.now(UTC),
             }
             change = order_update(event)
         except (ValueError, KeyError, TypeError, AttributeError):

@@ -1,7 +1,7 @@
 """Database-server time of single commands versus collection size, from the server's own
-``top`` counters: the service's duplicate-event path (``Store.insert_or_get_event`` on an
+``top`` counters: the service's duplicate-event path (``store.inbox.insert_or_get`` on an
 existing row: a findAndModify that matches), the bare receiver's (insert, duplicate key),
-and checkout's ``Store.attach_payment_intent`` (a findAndModify that matches an order).
+and checkout's ``store.orders.attach_payment_intent`` (a findAndModify that matches an order).
 
 On MongoDB all three are point lookups by ``_id``. The measurement shows whether the
 database under test agrees (SecantusDB 0.7.0b3 does not for a findAndModify that matches:
@@ -9,12 +9,12 @@ its write phase re-filters with ``{_id, $and: [query]}``, which its planner serv
 collection scan).
 """
 
+import contextlib
 import time
 import uuid
 
 from pymongo.errors import DuplicateKeyError
 
-from service.store.documents import StripeEvent
 from tests.benchmarks import workload
 
 CALLS = 10
@@ -38,22 +38,50 @@ def _measure(client, namespace, calls):
 
 
 def _inbox_row(event_id):
-    return StripeEvent(
-        event_id=event_id,
-        type="payment_intent.succeeded",
-        payload="{}",
-        state="received",
-        attempts=0,
-        created=int(time.time()),
-        received_at=workload.utcnow(),
-    )
+    """An inbox row as the webhook handler stores it (``store.inbox.insert_or_get``)."""
+    return {
+        "_id": event_id,
+        "type": "payment_intent.succeeded",
+        "payload": "{}",
+        "state": "received",
+        "attempts": 0,
+        "created": int(time.time()),
+        "received_at": workload.utcnow(),
+    }
 
 
 def _duplicate_insert(collection, event_id):
-    try:
+    with contextlib.suppress(DuplicateKeyError):
         collection.insert_one({"_id": event_id, "type": "payment_intent.succeeded", "payload": "{}"})
-    except DuplicateKeyError:
-        pass
+
+
+def _paths(store, database, event_ids, order_ids, picks):
+    """{label: (collection, [CALLS callables])} of the single-command paths measured."""
+    return {
+        "service duplicate event (findAndModify upsert, matches)": (
+            "stripe_events",
+            [lambda e=event_ids[i]: store.inbox.insert_or_get(_inbox_row(e)) for i in picks],
+        ),
+        "bare duplicate event (insert, duplicate key)": (
+            "stripe_events",
+            [lambda e=event_ids[i]: _duplicate_insert(database.stripe_events, e) for i in picks],
+        ),
+        "service new event (findAndModify upsert, inserts)": (
+            "stripe_events",
+            [lambda: store.inbox.insert_or_get(_inbox_row("evt_new" + uuid.uuid4().hex)) for _ in picks],
+        ),
+        "checkout attach_payment_intent (findAndModify, matches)": (
+            "orders",
+            [
+                lambda o=order_ids[k]: store.orders.attach_payment_intent(o, "pi_cost" + uuid.uuid4().hex)
+                for k in range(CALLS)
+            ],
+        ),
+        "order read by _id (find)": (
+            "orders",
+            [lambda o=order_ids[i]: database.orders.find_one({"_id": o}) for i in picks],
+        ),
+    }
 
 
 def cost_by_size(stack, db_name, sizes):
@@ -76,31 +104,7 @@ def cost_by_size(stack, db_name, sizes):
         workload.insert_in_batches(database.orders, [dict(template, _id=o) for o in order_ids])
         picks = [size * k // CALLS for k in range(CALLS)]
         with app.app_context():
-            paths = {
-                "service duplicate event (findAndModify upsert, matches)": (
-                    "stripe_events",
-                    [lambda e=event_ids[i]: store.insert_or_get_event(_inbox_row(e)) for i in picks],
-                ),
-                "bare duplicate event (insert, duplicate key)": (
-                    "stripe_events",
-                    [lambda e=event_ids[i]: _duplicate_insert(database.stripe_events, e) for i in picks],
-                ),
-                "service new event (findAndModify upsert, inserts)": (
-                    "stripe_events",
-                    [lambda: store.insert_or_get_event(_inbox_row("evt_new" + uuid.uuid4().hex)) for _ in picks],
-                ),
-                "checkout attach_payment_intent (findAndModify, matches)": (
-                    "orders",
-                    [
-                        lambda o=order_ids[k]: store.attach_payment_intent(o, "pi_cost" + uuid.uuid4().hex)
-                        for k in range(CALLS)
-                    ],
-                ),
-                "order read by _id (find)": (
-                    "orders",
-                    [lambda o=order_ids[i]: database.orders.find_one({"_id": o}) for i in picks],
-                ),
-            }
+            paths = _paths(store, database, event_ids, order_ids, picks)
             results[size] = {}
             for label, (collection, calls) in paths.items():
                 server_us, client_ms = _measure(stack.client, f"{db_name}.{collection}", calls)

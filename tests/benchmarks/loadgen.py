@@ -119,7 +119,7 @@ async def _one(conn, raw, recorder, started_at, counts):
         status = await asyncio.wait_for(conn.send(raw), TIMEOUT_S)
         if counts:
             recorder.record(time.perf_counter() - started_at, status=status)
-    except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, ValueError) as exc:
+    except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as exc:
         conn.close()
         if counts:
             recorder.record(time.perf_counter() - started_at, error=type(exc).__name__)

@@ -23,8 +23,8 @@ import stripe
 
 from service.devtools.secantus import free_port
 from tests.benchmarks import workload
-from tests.helpers import API_KEY
-from tests.processes import ROOT
+from tests.support.helpers import API_KEY
+from tests.support.processes import ROOT
 
 # record_pass's post-pass count of inbox rows by state (store_ops.count_events_by_state)
 INBOX_COUNT = "aggregate stripe_events {state}"

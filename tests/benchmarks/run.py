@@ -16,7 +16,7 @@ import platform
 import shutil
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from pymongo import monitoring
 
@@ -28,8 +28,8 @@ monitoring.register(COUNTER)  # before any MongoClient exists: counts in-process
 from tests.benchmarks import checkout_bench, dbcost, reconcile_bench, report, servers, webhook_bench, workload  # noqa: E402
 from tests.benchmarks.bare_app import BareReceiver  # noqa: E402
 from tests.benchmarks.stack import Stack  # noqa: E402
-from tests.helpers import WEBHOOK_SECRET  # noqa: E402
-from tests.processes import ROOT  # noqa: E402
+from tests.support.helpers import WEBHOOK_SECRET  # noqa: E402
+from tests.support.processes import ROOT  # noqa: E402
 
 DB_NAME = "bench"
 PHASES = ("webhooks", "checkout", "dbcost", "reconcile")
@@ -89,7 +89,7 @@ def machine():
 def command_counts(stack, app):
     """In-process DB commands per kind of delivery, for the service and the bare receiver."""
     counts = {}
-    for name, wsgi_app in (("service", app), ("bare", BareReceiver(stack.env(DB_NAME)))):
+    for name, wsgi_app in (("service", app), ("bare", BareReceiver(stack.environment(DB_NAME)))):
         intents = workload.seed_pending_orders(stack.client[DB_NAME], SAMPLE_ORDERS)
         counts[name] = commands_per_kind(wsgi_app, COUNTER, DB_NAME, workload.webhook_stream(intents, WEBHOOK_SECRET))
     return counts
@@ -97,8 +97,9 @@ def command_counts(stack, app):
 
 def serve_phases(stack, app, args, results):
     """In-process command counts, then webhook and/or checkout load against gunicorn."""
-    bare = servers.GunicornApp(servers.BARE_TARGET, stack.env(DB_NAME), stack.path("gunicorn-bare.log"))
-    service = servers.GunicornApp(servers.SERVICE_TARGET, stack.env(DB_NAME), stack.path("gunicorn-service.log"))
+    env = stack.environment(DB_NAME)
+    bare = stack.gunicorn("gunicorn-bare.log", env, server_class=servers.GunicornApp, target=servers.BARE_TARGET)
+    service = stack.gunicorn("gunicorn-service.log", env, server_class=servers.GunicornApp)
     results["rss"] = {}
     try:
         service.start()
@@ -123,7 +124,7 @@ def serve_phases(stack, app, args, results):
 def run(args, command):
     """The phases named in ``args.phases``; returns the results dict."""
     results = {
-        "started": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "started": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "command": command,
         "machine": machine(),
         "settings": vars(args),

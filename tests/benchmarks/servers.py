@@ -3,7 +3,7 @@ peak RSS from /proc, and the database's own per-collection command counters (``t
 
 import os
 
-from tests.processes import Gunicorn, children
+from tests.support.processes import Gunicorn, children
 
 SERVICE_TARGET = "wsgi:app"
 BARE_TARGET = "tests.benchmarks.bare_app:app"
@@ -12,7 +12,7 @@ BARE_TARGET = "tests.benchmarks.bare_app:app"
 class GunicornApp(Gunicorn):
     """The Procfile's ``web`` command with its WSGI target swapped for ``target``."""
 
-    def __init__(self, target, app_env, log_path, workers=2):
+    def __init__(self, app_env, log_path, workers=2, target=SERVICE_TARGET):
         super().__init__(app_env, log_path, workers)
         self.target = target
 

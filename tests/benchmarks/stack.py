@@ -1,80 +1,47 @@
-"""The shared fixtures of one benchmark run: a SecantusDB daemon, the fake Stripe server, the
-service's environment, and a way to run the external load generator."""
+"""The shared fixtures of one benchmark run: a ``ServiceStack`` (tests/support/stack.py)
+with a SecantusDB daemon (no test commands), the fake Stripe server and the service's
+production settings; and a way to run the external load generator."""
 
 import json
-import os
 import subprocess
 import sys
 
-import pymongo
+from tests.support.helpers import WEBHOOK_SECRET
+from tests.support.processes import ROOT
+from tests.support.stack import ServiceStack
 
-from service import create_app, handlers
-from service.observability import logs
-from service.store import connection as db
-from service.devtools.fake_stripe import FakeStripe
-from service.devtools.secantus import SecantusServer
-from tests.helpers import API_KEY, CATALOG, WEBHOOK_SECRET
-from tests.processes import ROOT
+# Production defaults otherwise (no fast test budgets, INFO logs, one webhook secret).
+BENCHMARK_SETTINGS = {"STRIPE_PUBLISHABLE_KEY": "pk_test_bench", "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET}
 
 
-class Stack:
-    """Starts the database daemon and fake Stripe under ``workdir``; a context manager."""
+class Stack(ServiceStack):
+    """The database daemon (data in ``workdir/secantus``) and fake Stripe; a context manager
+    that starts them on entry and stops everything on exit. Databases are prepared by name,
+    in process, with the in-process log lines in ``in-process.log``."""
 
     def __init__(self, workdir):
-        self.workdir = workdir
-        self.mongo = SecantusServer(os.path.join(workdir, "secantus"), test_commands=False)
-        self.fake = FakeStripe(api_key=API_KEY)
-        self.client = None
-        self._log = None
+        super().__init__(
+            workdir,
+            defaults=BENCHMARK_SETTINGS,
+            test_commands=False,
+            data_dir="secantus",
+            app_log="in-process.log",
+            client_options={"journal": True, "tz_aware": True},
+        )
 
     def __enter__(self):
-        os.makedirs(self.workdir, exist_ok=True)
-        self.mongo.start()
-        self.fake.start()
-        self.client = pymongo.MongoClient(self.mongo.uri(), journal=True, tz_aware=True)
-        return self
-
-    def __exit__(self, *exc):
-        if self.client is not None:
-            self.client.close()
-        self.fake.stop()
-        self.mongo.stop()
-        if self._log is not None:
-            self._log.close()
-
-    def env(self, db_name, **overrides):
-        """The service's environment for database ``db_name``: production defaults otherwise."""
-        env = {
-            "MONGODB_URI": self.mongo.uri(db_name),
-            "STRIPE_SECRET_KEY": API_KEY,
-            "STRIPE_PUBLISHABLE_KEY": "pk_test_bench",
-            "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
-            "STRIPE_API_BASE": self.fake.url,
-        }
-        env.update({key: str(value) for key, value in overrides.items()})
-        return env
+        return self.start(prepare=None, web=False)
 
     def prepare_database(self, db_name, **overrides):
         """Indexes (the release phase) and the test catalog; returns an in-process app whose
         log lines (production level, INFO) go to ``in-process.log`` in the work directory."""
-        app = create_app(self.env(db_name, **overrides))
-        if self._log is None:
-            self._log = open(self.path("in-process.log"), "a", encoding="utf-8")
-        logs.configure(app.extensions["payments"].settings.log_level, stream=self._log)
-        with app.app_context():
-            db.ensure_indexes()
-            handlers.import_products(app.extensions["payments"], CATALOG)
-        return app
+        return self.make_app(self.environment(db_name, **overrides))
 
     def reset_database(self, db_name):
         """Drop ``db_name`` and prepare it again (indexes, catalog): every load run starts
         from the same empty inbox and order collections."""
         self.client.drop_database(db_name)
         return self.prepare_database(db_name)
-
-    def path(self, name):
-        """A file path inside the run's work directory."""
-        return os.path.join(self.workdir, name)
 
 
 def run_loadgen(url, requests_file, mode, duration, warmup, **options):

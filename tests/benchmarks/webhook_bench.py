@@ -7,7 +7,7 @@ from collections import Counter
 
 from tests.benchmarks import servers, workload
 from tests.benchmarks.stack import run_loadgen
-from tests.helpers import WEBHOOK_SECRET
+from tests.support.helpers import WEBHOOK_SECRET
 
 NEW_SHARE = 0.8  # see workload.webhook_stream
 
@@ -20,7 +20,7 @@ class Meter:
         self.stack, self.server, self.db_name = stack, server, db_name
 
     def _snapshot(self):
-        app_pids = [self.server.process.pid] + self.server.worker_pids()
+        app_pids = [self.server.process.pid, *self.server.worker_pids()]
         return {
             "commands": servers.namespace_commands(self.stack.client, self.db_name),
             "app": servers.cpu_seconds(app_pids),

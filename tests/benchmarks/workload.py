@@ -13,10 +13,10 @@ import time
 import uuid
 from datetime import timedelta
 
+from service.clock import utcnow
 from service.devtools.fake_stripe import objects, sign_payload
 from service.devtools.fake_stripe.webhooks import encode_event
 from service.store.documents import Order, OrderItem
-from service.clock import utcnow
 
 AMOUNT, CURRENCY = 2000, "usd"
 LAG = 64  # a duplicate / late event refers to an order delivered about this many requests earlier

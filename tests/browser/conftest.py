@@ -19,7 +19,7 @@ import pytest
 import requests
 
 from service.devtools.secantus import free_port
-from tests.processes import ROOT
+from tests.support.processes import ROOT
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 # Without the background-networking flags Chromium keeps dialling Google on a closed network.

@@ -4,7 +4,7 @@ page, Stripe.js (the simulator's stand-in), Stripe's signed webhooks and the ord
 import time
 
 from tests.browser.conftest import screenshot
-from tests.helpers import wait_for
+from tests.support.helpers import wait_for
 
 VISA = "Visa 4242 4242 4242 4242: succeeds"
 DECLINED = "Visa 4000 0000 0000 0002: is declined"

@@ -1,6 +1,7 @@
 """The chaos monkey: arms one database fault at a time while deliveries run; and the
 database kill (SIGKILL, then restart on the same data)."""
 
+import contextlib
 import random
 import threading
 import time
@@ -38,10 +39,8 @@ class Monkey(threading.Thread):
     def stop(self):
         self.stopping.set()
         self.join(10)
-        try:
+        with contextlib.suppress(Exception):
             self.mongo.fail_point("off", {})
-        except Exception:
-            pass
 
 
 def kill_database(mongo, counts, down_seconds=1.0):

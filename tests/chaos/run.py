@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 
 from service.devtools.fake_stripe import Deliverer
-from tests.helpers import WEBHOOK_SECRET
+from tests.support.helpers import WEBHOOK_SECRET
 
 from .monkey import Monkey, kill_database, make_rng, stripe_fault
 from .stack import Stack

@@ -7,7 +7,7 @@ an in-flight request, and to prove that concurrent deliveries reached different 
 import os
 import time
 
-from tests.processes import children
+from tests.support.processes import children
 
 
 def worker_pids(master_pid):

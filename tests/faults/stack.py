@@ -1,10 +1,10 @@
 """One fault-test stack and the client side of every scenario.
 
-``FaultStack`` runs a SecantusDB daemon of its own (so a test may SIGKILL it), the fake
-Stripe server, gunicorn exactly as the Procfile's ``web`` line, and the operator CLI
-(``flask --app wsgi ...``). The service connects with ``appName=faults-web`` and every
-failpoint is scoped to that name, so the test's own assertion client is never faulted
-and ``skip``/``times`` count only the service's commands.
+``FaultStack`` is a ``ServiceStack`` (tests/support/stack.py) with a SecantusDB daemon of its
+own (so a test may SIGKILL it), the fake Stripe server, gunicorn exactly as the Procfile's
+``web`` line, and the operator CLI (``flask --app wsgi ...``). The service connects with
+``appName=faults-web`` and every failpoint is scoped to that name, so the test's own
+assertion client is never faulted and ``skip``/``times`` count only the service's commands.
 
 Every scenario ends with ``heal_and_check``: faults off, Stripe-like redelivery of every
 event whose last delivery was not a 2xx, one ``reconcile`` pass, then the invariants.
@@ -16,58 +16,38 @@ import os
 import threading
 from urllib.parse import urlsplit
 
-import pymongo
 import requests
 
-from service.devtools.fake_stripe import FakeStripe, sign_payload
+from service.devtools.fake_stripe import sign_payload
 from service.devtools.fake_stripe.webhooks import Deliverer, encode_event
-from service.devtools.secantus import SecantusServer
-from tests.conftest import app_env
 from tests.faults.invariants import assert_invariants
-from tests.helpers import API_KEY, CATALOG, WEBHOOK_SECRET
-from tests.processes import Gunicorn, flask_cli
+from tests.support.helpers import WEBHOOK_SECRET
+from tests.support.stack import ServiceStack
 
 APP_NAME = "faults-web"
 WEBHOOK_PATH = "/webhooks/stripe"
 
 
-class FaultStack:
+class FaultStack(ServiceStack):
     """Database daemon + fake Stripe + gunicorn (``workers`` workers) + CLI, on 127.0.0.1."""
 
     def __init__(self, directory, workers=2, **env):
-        self.directory = directory
-        self.workers = workers
-        self.overrides = {"STRIPE_READ_RATE": 1000, "RECONCILE_GRACE_SECONDS": 0, **env}
+        super().__init__(
+            directory,
+            workers=workers,
+            app_name=APP_NAME,
+            env={"STRIPE_READ_RATE": 1000, "RECONCILE_GRACE_SECONDS": 0, **env},
+        )
         self.last_status = {}  # event id -> status of its latest delivery (0: no answer)
         self.sent = {}  # event id -> event, for redelivery
 
     # -- lifecycle -------------------------------------------------------------
     def start(self):
-        self.mongo = SecantusServer(os.path.join(self.directory, "db")).start()
-        self.fake = FakeStripe(api_key=API_KEY).start()
-        self.env = app_env(self.mongo, self.fake, **self.overrides)
-        self.env["MONGODB_URI"] += "&appName=" + APP_NAME
-        catalog = os.path.join(self.directory, "catalog.json")
-        with open(catalog, "w") as handle:
-            json.dump(CATALOG, handle)
-        for args in (("db", "init"), ("products", "import", catalog)):
-            result = flask_cli(self.env, *args)
-            assert result.returncode == 0, result.stderr
-        self.web = Gunicorn(self.env, os.path.join(self.directory, "gunicorn.log"), self.workers).start()
-        self.client = pymongo.MongoClient(self.mongo.uri(), serverSelectionTimeoutMS=10000)
-        self.db = self.client[urlsplit(self.env["MONGODB_URI"]).path.lstrip("/")]
+        """Every process, the database prepared through the CLI; stops them all if one fails."""
+        super().start()
+        self.db = self.database()
         self.deliverer = Deliverer(self.web.url + WEBHOOK_PATH, [WEBHOOK_SECRET], backoff=(0.0,), timeout=15)
         return self
-
-    def stop(self):
-        self.web.stop()
-        self.fake.stop()
-        self.client.close()
-        self.mongo.stop()
-
-    @property
-    def url(self):
-        return self.web.url
 
     # -- faults ----------------------------------------------------------------
     def fail_point(self, mode, **data):
@@ -132,7 +112,7 @@ class FaultStack:
 
     def reconcile(self):
         """One reconcile pass over every open order, as an operator runs it."""
-        return flask_cli(self.env, "reconcile", "--older-than", "0")
+        return self.cli("reconcile", "--older-than", "0")
 
     # -- the end of every scenario ---------------------------------------------
     def redeliver_failed(self, max_attempts=3):

@@ -11,7 +11,7 @@ import requests
 from service.devtools.fake_stripe import sign_payload
 from service.devtools.fake_stripe.webhooks import encode_event
 from tests.faults.procs import worker_serving
-from tests.helpers import OLD_WEBHOOK_SECRET, WEBHOOK_SECRET
+from tests.support.helpers import OLD_WEBHOOK_SECRET, WEBHOOK_SECRET
 
 STACK_ENV = {"DB_SOCKET_TIMEOUT_MS": 5000}
 LIFECYCLES = [(("process", "fail", "succeed"), "paid"), (("process", "fail", "cancel"), "canceled")]
@@ -80,7 +80,7 @@ def test_all_events_of_one_payment_intent_at_once_end_the_same(faults):
         events = [getattr(stack.fake, action)(pi_id) for action in actions]
         barrier, statuses = threading.Barrier(2 * len(events)), []
 
-        def send(event):
+        def send(event, barrier=barrier, statuses=statuses):
             barrier.wait()
             statuses.append(stack.deliver(event)[-1])
 

@@ -11,7 +11,7 @@ import pytest
 
 from service.devtools.fake_stripe.webhooks import Deliverer
 from tests.faults.procs import wait_for_workers, worker_serving
-from tests.helpers import WEBHOOK_SECRET, wait_for
+from tests.support.helpers import WEBHOOK_SECRET, wait_for
 
 # A blocked database command must hold the request in its worker (not time out first),
 # and a checkout must wait for a slow Stripe long enough to be killed while waiting.
@@ -73,7 +73,7 @@ def test_database_sigkill_mid_stream_of_deliveries_heals(faults):
     assert len(results) == total and all(attempts[-1] == 200 for attempts in results.values()), results
     assert any(status in (0, 503) for status in statuses), "the kill hit no delivery"
     stack.heal_and_check()
-    for order_id, expected, events in plans:
+    for order_id, expected, _ in plans:
         assert stack.order(order_id)["status"] == expected
 
 

@@ -7,21 +7,21 @@ import itertools
 
 import pytest
 
-from tests.helpers import wait_for
+from tests.support.helpers import wait_for
 
 _keys = itertools.count()
 STRIPE_FAULTS = {
     # name: (inject kwargs, first reply, Stripe POSTs for the first checkout)
-    "500_once": (dict(kind="error", status=500), 201, 2),
-    "500_should_retry_true_every_attempt": (dict(kind="error", status=500, should_retry=True, times=3), 503, 3),
-    "500_should_retry_false": (dict(kind="error", status=500, should_retry=False), 502, 1),
-    "429_once": (dict(kind="error", status=429), 201, 2),
-    "429_every_attempt": (dict(kind="error", status=429, times=3), 503, 3),
-    "connection_reset_once": (dict(kind="reset"), 201, 2),
-    "connection_reset_every_attempt": (dict(kind="reset", times=3), 503, 3),
-    "response_lost_after_stripe_created_it": (dict(kind="after"), 201, 2),
+    "500_once": ({"kind": "error", "status": 500}, 201, 2),
+    "500_should_retry_true_every_attempt": ({"kind": "error", "status": 500, "should_retry": True, "times": 3}, 503, 3),
+    "500_should_retry_false": ({"kind": "error", "status": 500, "should_retry": False}, 502, 1),
+    "429_once": ({"kind": "error", "status": 429}, 201, 2),
+    "429_every_attempt": ({"kind": "error", "status": 429, "times": 3}, 503, 3),
+    "connection_reset_once": ({"kind": "reset"}, 201, 2),
+    "connection_reset_every_attempt": ({"kind": "reset", "times": 3}, 503, 3),
+    "response_lost_after_stripe_created_it": ({"kind": "after"}, 201, 2),
     # Our 1 s timeout fires; Stripe still holds the key, so the retries get 409 (key in use).
-    "slower_than_our_timeout": (dict(kind="delay", delay=1.5), 503, 3),
+    "slower_than_our_timeout": ({"kind": "delay", "delay": 1.5}, 503, 3),
 }
 
 

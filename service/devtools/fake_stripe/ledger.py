@@ -93,10 +93,13 @@ def on_charge_succeeded(store: Store, ch: dict) -> None:
 
 def attach(store: Store, charge_id: str, origin: Origin | None = None) -> dict:
     """Give a charge whose balance transaction was deferred its transaction now; emits
-    charge.updated with `previous_attributes` (returned). 400 if it already has one."""
+    charge.updated with `previous_attributes` (returned). 400 if it already has one or
+    never succeeded."""
     ch = store.find("charges", "charge", charge_id, "charge")
     if ch["balance_transaction"] is not None or ch["status"] != "succeeded":
-        raise FakeStripeError(400, "invalid_request_error", f"Charge {charge_id} already has a balance transaction.")
+        raise FakeStripeError(
+            400, "invalid_request_error", f"Charge {charge_id} has no balance transaction waiting to be booked."
+        )
     store.deferred.pop(charge_id, None)
     book_charge(store, ch)
     return store.emit("charge.updated", ch, origin, previous_attributes={"balance_transaction": None})
@@ -108,6 +111,8 @@ def run_due(store: Store) -> list[dict]:
     now = store.clock()
     due = sorted((when, ch_id) for ch_id, when in store.deferred.items() if when <= now)
     events = [attach(store, ch_id) for _, ch_id in due]
+    if not store.settlement.available_delay:
+        return events  # every transaction was available from the start
     today = store.now()
     for txn in store.balance_transactions.values():
         if txn["status"] == "pending" and txn["available_on"] <= today:

@@ -11,6 +11,7 @@ import copy
 import threading
 
 from . import disputes, ledger, payouts, refunds
+from .errors import FakeStripeError
 from .state import Store
 
 
@@ -82,7 +83,9 @@ class MoneyDriver:
         pm_card_createDispute does); returns the Dispute."""
         with self.store.lock:
             pi = self.store.payment_intent(pi_id)
-            return disputes.open_dispute(self.store, pi["latest_charge"] or "", reason)
+            if pi["status"] != "succeeded":
+                raise FakeStripeError(400, "invalid_request_error", f"PaymentIntent {pi_id} has no charge to dispute.")
+            return disputes.open_dispute(self.store, pi["latest_charge"], reason)
 
     def win_dispute(self, dispute_id: str) -> dict:
         """The dispute is won: funds reinstated; returns the charge.dispute.closed event."""

@@ -10,7 +10,7 @@ import requests
 
 from service.devtools.secantus import free_port
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.path.dirname(sys.executable)
 
 
@@ -31,6 +31,7 @@ def flask_cli(app_env, *args):
         capture_output=True,
         text=True,
         timeout=60,
+        check=False,
     )
 
 
@@ -61,12 +62,20 @@ class Gunicorn:
         return argv
 
     def start(self, timeout=30):
-        """Start, and wait until /healthz answers and every worker is up; raises RuntimeError
-        with the log on failure."""
+        """Start, and wait until /healthz answers and every worker is up; on failure stops
+        what it started and raises RuntimeError with the log."""
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 self.argv(), cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
+        try:
+            self._wait_ready(timeout)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _wait_ready(self, timeout):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -75,7 +84,7 @@ class Gunicorn:
                 if requests.get(self.url + "/healthz", timeout=1).status_code == 200 and len(
                     children(self.process.pid)
                 ) >= int(self.env["WEB_CONCURRENCY"]):
-                    return self
+                    return
             except requests.ConnectionError:
                 pass
             time.sleep(0.1)

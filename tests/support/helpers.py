@@ -56,4 +56,4 @@ def wait_for(predicate, timeout=10.0, interval=0.05):
         if value:
             return value
         time.sleep(interval)
-    raise AssertionError("condition not met within %.1fs" % timeout)
+    raise AssertionError(f"condition not met within {timeout:.1f}s")
