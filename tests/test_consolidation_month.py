@@ -124,7 +124,7 @@ def month(mongo):
         seed_month(seeded)
         seeded.clean_days = [seeded.consolidate("day", MONTH_START + timedelta(days=i)) for i in range(30)]
         seeded.clean_month = seeded.consolidate("month", MONTH_START)
-        seeded.balance_after_month = {currency: row for currency, row in seeded.clean_month["balance"].items()}
+        seeded.balance_after_month = dict(seeded.clean_month["balance"])
         yield seeded
     fake.stop()
 
