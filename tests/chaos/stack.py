@@ -27,3 +27,7 @@ class Stack(ServiceStack):
         """One reconcile pass as an operator runs it; returns (exit status, summary line)."""
         result = self.cli("reconcile", "--older-than", "0")
         return result.returncode, (result.stdout.strip().splitlines() or [result.stderr.strip()])[-1]
+
+    def ledger_pending(self):
+        """How many inbox rows still wait for the ledger worker."""
+        return self.database().stripe_events.count_documents({"ledger": "pending"})

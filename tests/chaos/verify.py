@@ -7,10 +7,12 @@ from pymongo.uri_parser import parse_uri
 
 from tests.faults.invariants import chain_problems, duplicate_facts
 
+from .money import ledger_figures
+
 
 def verify(stack, placed):
     """Return the figures: expected_paid, paid, lost, double_applied, regressed,
-    pi_created_twice, events_unapplied."""
+    pi_created_twice, events_unapplied, and the ledger's (see money.ledger_figures)."""
     client = pymongo.MongoClient(stack.env["MONGODB_URI"], serverSelectionTimeoutMS=10000)
     db = client[parse_uri(stack.env["MONGODB_URI"])["database"]]
     try:
@@ -36,6 +38,7 @@ def verify(stack, placed):
                 1 for event_id in delivered_types if inbox.get(event_id) not in ("applied", "ignored")
             ),
             "orders_in_db": len(orders),
+            **ledger_figures(db, stack.fake),
         }
     finally:
         client.close()
