@@ -27,14 +27,13 @@ def consolidate_period(
     services: Services, period_type: str, at: datetime | None, now: datetime, pace: Callable[[], None]
 ) -> dict[str, Any] | None:
     """Consolidate the period of ``period_type`` containing ``at`` (default: the last closed
-    one). Returns the stored run, or None when another worker is running that period.
-    Raises ValidationFailed for an unknown type or a period not yet closed."""
+    one). A period that has not ended yet is consolidated as far as it goes and its run is
+    marked ``provisional`` (the worker only ever runs closed ones). Returns the stored run, or
+    None when another worker is running that period. Raises ValidationFailed for an unknown type."""
     if period_type not in TYPES:
         raise ValidationFailed(f"period must be one of {', '.join(TYPES)}", code="invalid_period")
     period = period_containing(period_type, at) if at else last_closed(period_type, now, timedelta(0))
-    if period.end > now:
-        raise ValidationFailed(f"{period.key} has not ended yet (it ends {period.end.isoformat()})", code="period_open")
-    return consolidate(services, period, pace)
+    return consolidate(services, period, pace, provisional=period.end > now)
 
 
 def consolidate_due(services: Services, summary: Summary, pace: Callable[[], None], now: datetime) -> None:

@@ -32,7 +32,11 @@ LEASE = timedelta(minutes=30)
 
 
 def consolidate(
-    services: Services, period: Period, pace: Callable[[], None], owner: str | None = None
+    services: Services,
+    period: Period,
+    pace: Callable[[], None],
+    owner: str | None = None,
+    provisional: bool = False,
 ) -> dict[str, Any] | None:
     """Run (or resume) the consolidation of ``period`` and return the stored run, or None when
     another worker holds the period's lease. Raises PaymentProvider{Unavailable,Error} or
@@ -45,7 +49,7 @@ def consolidate(
         run = store.consolidation.unfinished_run(period.key) or store.consolidation.start_run(
             period.key, period.type, period.start, period.end
         )
-        result = _run(services, run, period, pace)
+        result = {**_run(services, run, period, pace), "provisional": provisional}
         store.consolidation.finish_run(run["_id"], result)
         _announce(run["_id"], period, result)
         return store.consolidation.get_run(run["_id"])
