@@ -27,8 +27,12 @@ def order_timeline(services: Services, order_id: str) -> dict[str, Any]:
     timeline += [_event(row) for row in store.inbox.for_order(order_id, order.get("payment_intent_id"))]
     timeline += [_call(call) for call in store.journal.for_order(order_id)]
     timeline += [_entry(entry) for entry in entries]
-    timeline.sort(key=lambda item: item["at"])
+    # Stripe's times are whole seconds: within one second, show what happened here first.
+    timeline.sort(key=lambda item: (item["at"][:19], _RANK[item["what"]], item["at"]))
     return {"order": order_json(order), "position": order_position(entries), "timeline": timeline}
+
+
+_RANK = {"order": 0, "stripe_call": 1, "stripe_event": 2, "status": 3, "ledger": 4}
 
 
 def _created(order: Mapping[str, Any]) -> dict[str, Any]:
