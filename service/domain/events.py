@@ -8,18 +8,17 @@ from typing import Any
 
 from ..errors import WebhookRejected
 from .annotations import event_refs
+from .identifiers import EVENT_ID, valid
 
 
 def check_event_shape(event: Any) -> None:
     """Raise WebhookRejected (400) unless ``event`` looks like a Stripe event whose
-    identifiers the inbox can store: an ``evt_`` id, a type, an int64 ``created`` and a
+    identifiers the inbox can store: an ``evt_`` id (base62 and underscores), a type, an int64 ``created`` and a
     ``data.object``. Runs after the signature holds, before anything is stored."""
     data = event.get("data") if isinstance(event, dict) else None
     if not (
         isinstance(event, dict)
-        and isinstance(event.get("id"), str)
-        and event["id"].startswith("evt_")
-        and 4 < len(event["id"]) <= 255
+        and valid(EVENT_ID, event.get("id"))
         and isinstance(event.get("type"), str)
         and event["type"]
         and isinstance(event.get("created"), int)

@@ -16,7 +16,7 @@ from ..errors import WebhookRejected
 
 # Stripe sends "t=<unix>,v1=<64 hex>[,v1=...][,v0=...]": a few hundred visible ASCII characters.
 MAX_HEADER_LENGTH = 2048
-_HEADER = re.compile(r"[\x21-\x7e]{1,%d}" % MAX_HEADER_LENGTH)
+_HEADER = re.compile(rf"[\x21-\x7e]{{1,{MAX_HEADER_LENGTH}}}")
 
 
 def verify_webhook(

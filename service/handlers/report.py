@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
-from ..domain.checkout import ORDER_ID
+from ..domain.identifiers import ORDER_ID, valid
 from ..domain.orders import PAID, PI_SUCCEEDED
 from .ratelimit import RateLimiter
 from .services import Services
@@ -39,7 +39,7 @@ def consolidation_report(services: Services, since: datetime, until: datetime) -
     for pi in succeeded:
         metadata_order_id = (pi.get("metadata") or {}).get("order_id")
         order = by_id.get(metadata_order_id) or by_pi.get(pi["id"])
-        if order is None and not ORDER_ID.match(str(metadata_order_id or "")):
+        if order is None and not valid(ORDER_ID, metadata_order_id):
             # Invoices, Payment Links, Dashboard charges: another integration's money, not a mismatch.
             row = not_ours.setdefault(pi["currency"], {"count": 0, "amount": 0})
             row["count"] += 1

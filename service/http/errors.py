@@ -7,18 +7,17 @@ status; anything else is a bug, logged with its traceback and answered 500
 """
 
 import logging
-import re
 import time
 import uuid
 
 from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from ..domain.identifiers import REQUEST_ID, valid
 from ..errors import PayloadTooLarge, ServiceError
 from ..observability.logs import log
 
 logger = logging.getLogger("service.http")
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 def error_response(exc: Exception) -> tuple[Response, int]:
@@ -41,7 +40,7 @@ def error_response(exc: Exception) -> tuple[Response, int]:
 def _start() -> None:
     g.started = time.monotonic()
     supplied = request.headers.get("X-Request-Id", "")
-    g.request_id = supplied if _REQUEST_ID.match(supplied) else uuid.uuid4().hex
+    g.request_id = supplied if valid(REQUEST_ID, supplied) else uuid.uuid4().hex
 
 
 def _finish(response: Response) -> Response:

@@ -12,7 +12,7 @@ class Product(me.Document):
     sku = me.StringField(primary_key=True, max_length=64)
     name = me.StringField(required=True, max_length=200)
     unit_amount = me.IntField(required=True, min_value=1, max_value=99_999_999)
-    currency = me.StringField(required=True, regex=r"^[a-z]{3}$")
+    currency = me.StringField(required=True, regex=r"[a-z]{3}\Z")
     meta = {**_META, "collection": "products"}
 
 
