@@ -34,7 +34,16 @@ if _own_metrics_dir:
 
 
 def on_starting(server: Any) -> None:
-    """Start from empty metric files: a previous run's would be added to this run's counts."""
+    """Refuse to start on a configuration that cannot run the service (one line naming every
+    problem, before any worker is forked); then start from empty metric files: a previous
+    run's would be added to this run's counts."""
+    from service.config import ConfigError, Settings
+
+    try:
+        Settings.from_env(os.environ)
+    except ConfigError as exc:
+        server.log.error(exc.message)
+        raise SystemExit(1) from None
     os.makedirs(_metrics_dir, exist_ok=True)
     for path in glob.glob(os.path.join(_metrics_dir, "*.db")):
         os.remove(path)

@@ -14,7 +14,7 @@ from service.http import admin, auth
 from service.http import metrics as metrics_export
 from tests.support.helpers import deliver, new_order
 
-TOKEN = "admin-token-0123456789abcdef"
+TOKEN = "admin-token-0123456789abcdef-0123456789"
 ADMIN_PATHS = [
     ("GET", "/admin/orders/stuck"),
     ("GET", "/admin/events"),
@@ -90,7 +90,7 @@ def test_token_is_compared_in_constant_time():
 
 
 def test_short_admin_token_is_refused_at_start():
-    """An ADMIN_TOKEN shorter than 16 characters is a configuration error, not a weak lock."""
+    """An ADMIN_TOKEN shorter than 32 characters is a configuration error, not a weak lock."""
     env = {"MONGODB_URI": "mongodb://127.0.0.1/x", "STRIPE_SECRET_KEY": "sk_test_x", "STRIPE_WEBHOOK_SECRET": "whsec_x"}
     with pytest.raises(ConfigError, match="ADMIN_TOKEN"):
         Settings.from_env({**env, "ADMIN_TOKEN": "short"})

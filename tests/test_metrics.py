@@ -127,11 +127,11 @@ def test_scrape_survives_a_database_outage(client, fail_point):
 
 def test_metrics_token_is_required_when_configured(make_app):
     """With METRICS_TOKEN set, a scrape without the bearer token is 401."""
-    app = make_app(METRICS_TOKEN="metrics-token-0123456789")
+    app = make_app(METRICS_TOKEN="metrics-token-0123456789-0123456789")
     client = app.test_client()
     assert client.get("/metrics").status_code == 401
     assert client.get("/metrics", headers={"Authorization": "Bearer nope-nope-nope-nope"}).status_code == 401
-    assert client.get("/metrics", headers={"Authorization": "Bearer metrics-token-0123456789"}).status_code == 200
+    assert client.get("/metrics", headers={"Authorization": "Bearer metrics-token-0123456789-0123456789"}).status_code == 200
 
 
 @pytest.fixture

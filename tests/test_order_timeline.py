@@ -7,7 +7,7 @@ import pytest
 
 from tests.support.helpers import deliver, new_order
 
-TOKEN = "admin-token-0123456789abcdef"
+TOKEN = "admin-token-0123456789abcdef-0123456789"
 
 
 @pytest.fixture
