@@ -62,7 +62,7 @@ def sweep_events(services: Services, summary: Summary, limiter: RateLimiter, now
         for event in sorted(events, key=lambda e: e["created"]):
             if event["id"] not in known:
                 try:
-                    ingest_event(services, event, json.dumps(event))
+                    ingest_event(services, event)
                 except EventProcessingFailed:  # stored with its error; the inbox replay retries it
                     summary.failed += 1
                 summary.events_recovered += 1
