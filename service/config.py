@@ -57,6 +57,7 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "inbox_retention_seconds": (MIN_INBOX_RETENTION_SECONDS, 10 * _YEAR),
     "journal_retention_seconds": (_DAY, 10 * _YEAR),
     "consolidation_delay_seconds": (0, 7 * _DAY),
+    "trusted_proxy_hops": (0, 5),
 }
 
 
@@ -101,6 +102,8 @@ class Settings:
     # period ends it waits for late events and balance transactions.
     consolidation_periods: str = "hour,day,month"
     consolidation_delay_seconds: int = 3600
+    # X-Forwarded-For/-Proto are believed for this many proxies (Heroku's router: 1; 0: none).
+    trusted_proxy_hops: int = 1
     log_level: str = "INFO"
 
     @property

@@ -54,6 +54,7 @@ def _finish(response: Response) -> Response:
         status=response.status_code,
         duration_ms=round((time.monotonic() - g.started) * 1000, 1),
         request_id=g.request_id,
+        client_ip=request.remote_addr,
         order_id=g.get("order_id"),
         event_id=g.get("event_id"),
         error=g.get("error_code"),
