@@ -44,6 +44,7 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "webhook_max_attempts": (1, 100),
     "webhook_deadline_seconds": (0.1, 9),  # Stripe waits 10 s for an answer
     "max_body_bytes": (1024, 10 * 1024 * 1024),
+    "body_timeout_seconds": (1, 60),
     "payment_deadline_seconds": (1, _DAY),
     "checkout_expiry_seconds": (60, 30 * _DAY),
     "reconcile_interval_seconds": (0.1, _DAY),
@@ -83,6 +84,8 @@ class Settings:
     # One database deadline for a whole webhook request, so a 503 leaves well inside Stripe's 10 s.
     webhook_deadline_seconds: float = 6.0
     max_body_bytes: int = 256 * 1024
+    # The whole request body must arrive within this (a total, not per read: slow drips too).
+    body_timeout_seconds: float = 10.0
     payment_deadline_seconds: int = 900
     checkout_expiry_seconds: int = 86400
     reconcile_interval_seconds: float = 60.0

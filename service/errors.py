@@ -6,6 +6,7 @@
     │   ├── WebhookRejected           400  bad/stale signature, malformed event
     │   ├── Unauthorized              401  missing or wrong bearer token (admin API, metrics)
     │   ├── NotFound                  404
+    │   ├── RequestTimeout            408  the body did not arrive within BODY_TIMEOUT_SECONDS
     │   ├── IdempotencyConflict       409  same Idempotency-Key, different body
     │   ├── PayloadTooLarge           413
     │   ├── UnsupportedMediaType      415
@@ -67,6 +68,11 @@ class Unauthorized(ClientError):
 class NotFound(ClientError):
     http_status = 404
     code = "not_found"
+
+
+class RequestTimeout(ClientError):
+    http_status = 408
+    code = "request_timeout"
 
 
 class IdempotencyConflict(ClientError):

@@ -75,9 +75,10 @@ def test_a_malformed_signature_header_is_a_counted_signature_failure_not_a_500(c
     )
     assert response.status_code == 400 and response.get_json()["error"]["code"] == "invalid_signature"
     after = scrape(client)
-    assert value(after, "payments_webhook_signature_failures_total", reason="invalid_signature") == value(
-        before, "payments_webhook_signature_failures_total", reason="invalid_signature"
-    ) + 1
+    assert (
+        value(after, "payments_webhook_signature_failures_total", reason="invalid_signature")
+        == value(before, "payments_webhook_signature_failures_total", reason="invalid_signature") + 1
+    )
     assert value(after, "payments_webhook_deliveries_total", type="unknown", outcome="error") == value(
         before, "payments_webhook_deliveries_total", type="unknown", outcome="error"
     )
@@ -131,7 +132,10 @@ def test_metrics_token_is_required_when_configured(make_app):
     client = app.test_client()
     assert client.get("/metrics").status_code == 401
     assert client.get("/metrics", headers={"Authorization": "Bearer nope-nope-nope-nope"}).status_code == 401
-    assert client.get("/metrics", headers={"Authorization": "Bearer metrics-token-0123456789-0123456789"}).status_code == 200
+    assert (
+        client.get("/metrics", headers={"Authorization": "Bearer metrics-token-0123456789-0123456789"}).status_code
+        == 200
+    )
 
 
 @pytest.fixture
@@ -140,7 +144,7 @@ def two_workers(own_mongo, fake_stripe, tmp_path):
     metrics_dir = tmp_path / "prom"
     metrics_dir.mkdir()
     (metrics_dir / "counter_999999.db").write_bytes(b"stale")
-    settings = {"PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), "GUNICORN_THREADS": 2}
+    settings = {"PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
     with ServiceStack(str(tmp_path), mongo=own_mongo, fake=fake_stripe, env=settings, catalog=CATALOG[:1]) as stack:
         stack.start()
         yield stack.web, stack.env, metrics_dir
