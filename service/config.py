@@ -59,6 +59,9 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "journal_retention_seconds": (_DAY, 10 * _YEAR),
     "consolidation_delay_seconds": (0, 7 * _DAY),
     "trusted_proxy_hops": (0, 5),
+    "checkout_limit_per_ip": (1, 10_000_000),
+    "checkout_limit_global": (1, 10_000_000),
+    "checkout_limit_window_seconds": (1, 3600),
 }
 
 
@@ -105,6 +108,10 @@ class Settings:
     # period ends it waits for late events and balance transactions.
     consolidation_periods: str = "hour,day,month"
     consolidation_delay_seconds: int = 3600
+    # Checkout rate limits per fixed window, shared by every dyno (counters in the database).
+    checkout_limit_per_ip: int = 20
+    checkout_limit_global: int = 600
+    checkout_limit_window_seconds: int = 60
     # X-Forwarded-For/-Proto are believed for this many proxies (Heroku's router: 1; 0: none).
     trusted_proxy_hops: int = 1
     log_level: str = "INFO"

@@ -14,7 +14,7 @@ from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from ..domain.identifiers import REQUEST_ID, valid
-from ..errors import PayloadTooLarge, ServiceError
+from ..errors import PayloadTooLarge, RateLimited, ServiceError
 from ..observability.logs import log
 
 logger = logging.getLogger("service.http")
@@ -26,7 +26,10 @@ def error_response(exc: Exception) -> tuple[Response, int]:
         g.error_code = exc.code
         for key, value in exc.context.items():
             setattr(g, key, value)
-        return jsonify(exc.to_json()), exc.http_status
+        response = jsonify(exc.to_json())
+        if isinstance(exc, RateLimited):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response, exc.http_status
     if isinstance(exc, HTTPException):
         if exc.code == 413:
             return error_response(PayloadTooLarge("the request body is too large"))

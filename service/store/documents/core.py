@@ -137,3 +137,12 @@ class Lease(me.Document):
     owner = me.StringField(required=True)
     expires_at = me.DateTimeField(required=True)
     meta = {**_META, "collection": "leases"}
+
+
+class RateLimitCounter(me.Document):
+    """Requests of one client (or all clients) in one rate-limit window; deleted after it."""
+
+    counter_id = me.StringField(primary_key=True)
+    count = me.IntField(required=True)
+    expires_at = me.DateTimeField(required=True)
+    meta = {**_META, "collection": "rate_limits", "indexes": [{"fields": ["expires_at"], "expireAfterSeconds": 0}]}
