@@ -80,6 +80,9 @@ class Settings:
     db_timeout_ms: int = 1500
     db_socket_timeout_ms: int = 3000
     db_retry_attempts: int = 3
+    # Acknowledged writes are on a majority of the replica set and in its journal, so a
+    # failover cannot roll them back. "majority" or a number of members (1: the primary only).
+    db_write_concern: str = "majority"
     db_retry_max_seconds: float = 4.0
     retry_backoff_seconds: float = 0.2
     webhook_tolerance_seconds: int = 300
@@ -122,6 +125,11 @@ class Settings:
         return urlparse(self.mongodb_uri).path.lstrip("/") or "payments"
 
     @property
+    def write_concern(self) -> str | int:
+        """``w`` of every write: "majority" or a number of replica-set members."""
+        return "majority" if self.db_write_concern == "majority" else int(self.db_write_concern)
+
+    @property
     def livemode(self) -> bool:
         """True when the Stripe key is a live key (events from test mode are then not ours)."""
         return self.stripe_secret_key.startswith(("sk_live_", "rk_live_"))
@@ -157,6 +165,9 @@ class Settings:
                 continue
             if f.name in BOUNDS and not _within(values[f.name], *BOUNDS[f.name]):
                 errors.append(f"{name} must be from {BOUNDS[f.name][0]:g} to {BOUNDS[f.name][1]:g}")
+        concern = values.get("db_write_concern", "majority")
+        if concern != "majority" and not (concern.isdigit() and 1 <= int(concern) <= 50):
+            errors.append('DB_WRITE_CONCERN must be "majority" or a number of members from 1 to 50')
         if errors:
             raise ConfigError("invalid configuration: " + "; ".join(errors))
         return cls(**values)
