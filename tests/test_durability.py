@@ -21,7 +21,8 @@ class Writes(monitoring.CommandListener):
     def started(self, event):
         if event.command_name in ("insert", "update", "findAndModify", "delete"):
             collection = event.command.get(event.command_name)
-            self.concerns.setdefault(collection, set()).add(tuple(sorted((event.command.get("writeConcern") or {}).items())))
+            concern = tuple(sorted((event.command.get("writeConcern") or {}).items()))
+            self.concerns.setdefault(collection, set()).add(concern)
 
     def succeeded(self, event):
         pass

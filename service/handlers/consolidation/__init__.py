@@ -51,7 +51,7 @@ def consolidate_due(services: Services, summary: Summary, pace: Callable[[], Non
         if not due:
             continue
         try:
-            if consolidate(services, due[0], pace) is not None:
+            if consolidate(services, due[0], pace, once=True) is not None:
                 summary.consolidated += 1
         except ServiceError as exc:
             summary.failed += 1
