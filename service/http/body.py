@@ -2,11 +2,15 @@
 the whole body, and JSON that fails as a 4xx, never a 500.
 
 The deadline (``BODY_TIMEOUT_SECONDS``) is total, not per read: a client that sends a byte
-now and then cannot hold a connection longer than that. Under gunicorn every read waits at
-most the time left (the socket's timeout, through ``environ["gunicorn.sock"]``); a body
-that does not arrive in time is a 408, one cut short or malformed (a bad chunk) a 400.
+now and then cannot hold a connection longer than that. Under gunicorn the read side of the
+socket (``environ["gunicorn.socket"]``) is shut at the deadline, ending the read; a body
+that does not arrive in time is a 408, one cut short or malformed (a bad chunk) a 400; gunicorn
+then closes the connection (its reader failed: where the next request starts is unknown).
 """
 
+import contextlib
+import socket
+import threading
 import time
 from typing import Any
 
@@ -35,31 +39,39 @@ def raw_body() -> bytes:
 
 
 def _read_within(limit: int, deadline: float) -> bytes:
-    stream, sock = request.stream, request.environ.get("gunicorn.sock")
-    previous = sock.gettimeout() if sock is not None else None
+    stream, sock = request.stream, request.environ.get("gunicorn.socket")
+    # The server's reader loops until it has what it was asked for, so a per-read timeout
+    # would let a byte every few seconds through: at the deadline the socket's read side is
+    # shut instead, which ends any read in progress (a greenlet under gevent, not a thread).
+    cutter = threading.Timer(max(0.0, deadline - time.monotonic()), _shut_reads, (sock,)) if sock else None
+    if cutter is not None:
+        cutter.daemon = True
+        cutter.start()
     chunks, size = [], 0
     try:
         while size <= limit:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError
-            if sock is not None:
-                sock.settimeout(remaining)
             data = stream.read(min(_STEP, limit + 1 - size))
             if not data:
                 break
             chunks.append(data)
             size += len(data)
-    except HTTPException:  # werkzeug's 413 past the limit, or 400 for a body shorter than announced
-        raise
-    except TimeoutError:
-        raise RequestTimeout("the request body did not arrive in time") from None
+    except HTTPException:
+        if time.monotonic() >= deadline:  # werkzeug's "client disconnected": our cut
+            raise RequestTimeout("the request body did not arrive in time") from None
+        raise  # werkzeug's 413 past the limit, or its 400 for a body shorter than announced
     except Exception:  # the server's reader: a connection cut mid-body, an invalid chunk
+        if time.monotonic() >= deadline:
+            raise RequestTimeout("the request body did not arrive in time") from None
         raise BadRequest("the request body could not be read", code="incomplete_body") from None
     finally:
-        if sock is not None:
-            sock.settimeout(previous)
+        if cutter is not None:
+            cutter.cancel()
     return b"".join(chunks)
+
+
+def _shut_reads(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RD)
 
 
 def require_json() -> None:
