@@ -1,12 +1,13 @@
 """Measure what slow clients do to one instance started as the Procfile starts it.
 
-    .venv/bin/python -m tests.adversarial.slow_probe [--idle 200] [--stalled 64] [--worker-class gevent]
+    .venv/bin/python -m tests.adversarial.slow_probe [--idle 200] [--stalled 64] [--gunicorn-args "..."]
 
 For each scenario (none, idle connections only, stalled bodies only, both) it holds the
 connections, waits ``--settle`` seconds, then times ``/healthz`` and one genuine signed
 webhook (a real order's ``payment_intent.succeeded``), each on a fresh connection with a
-10 s client timeout, and prints a table. ``--worker-class`` overrides the Procfile's (the
-command line wins over gunicorn's config file), to compare worker classes."""
+10 s client timeout, and prints a table. ``--gunicorn-args`` are added to the Procfile's
+command (the command line wins over gunicorn's config file), e.g. ``"--worker-class gthread
+--threads 4"`` for the worker the service ran before."""
 
 import argparse
 import json
@@ -54,8 +55,8 @@ def scenario(stack, idle, stalled, settle):
     return {"idle": idle, "stalled": stalled, "healthz": health, "webhook": hook}
 
 
-def run(idle, stalled, settle, worker_class, workers):
-    extra = ["--worker-class", worker_class] if worker_class else []
+def run(idle, stalled, settle, gunicorn_args, workers):
+    extra = gunicorn_args.split()
     with ServiceStack(workers=workers, env={"LOG_LEVEL": "WARNING"}) as stack:
         stack.start(web=False)
         stack.web = stack.gunicorn(server_class=GunicornWith, extra=extra)
@@ -75,15 +76,18 @@ def main(argv=None):
     parser.add_argument("--stalled", type=int, default=64)
     parser.add_argument("--settle", type=float, default=1.0)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--worker-class", default=None)
+    parser.add_argument("--gunicorn-args", default="")
     args = parser.parse_args(argv)
-    rows = run(args.idle, args.stalled, args.settle, args.worker_class, args.workers)
-    print(f"worker class: {args.worker_class or 'as configured'}, WEB_CONCURRENCY={args.workers}")
+    rows = run(args.idle, args.stalled, args.settle, args.gunicorn_args, args.workers)
+    print(f"gunicorn: Procfile {args.gunicorn_args or '(as configured)'}, WEB_CONCURRENCY={args.workers}")
     print("| idle | stalled | /healthz s (status) | webhook s (status) |")
     print("|---|---|---|---|")
     for row in rows:
-        h, w = row["healthz"], row["webhook"]
-        print(f"| {row['idle']} | {row['stalled']} | {h[0]} ({h[1]}) | {w[0]} ({w[1]}) |")
+        cells = [
+            f"{s} ({status})" if isinstance(status, int) else f"no answer in {s} s"
+            for s, status in (row["healthz"], row["webhook"])
+        ]
+        print(f"| {row['idle']} | {row['stalled']} | {cells[0]} | {cells[1]} |")
     return 0
 
 
