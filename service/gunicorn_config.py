@@ -24,6 +24,7 @@ variable is exported here, in the master, before any worker imports prometheus_c
 """
 
 import glob
+import logging
 import os
 import shutil
 import tempfile
@@ -73,6 +74,7 @@ def on_starting(server: Any) -> None:
     except ConfigError as exc:
         server.log.error(exc.message)
         raise SystemExit(1) from None
+    logging.captureWarnings(True)  # Python's warnings become JSON lines too (one format on stdout)
     os.makedirs(_metrics_dir, exist_ok=True)
     for path in glob.glob(os.path.join(_metrics_dir, "*.db")):
         os.remove(path)
