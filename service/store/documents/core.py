@@ -73,7 +73,7 @@ class Order(me.Document):
 
 
 class StripeEvent(me.Document):
-    """The webhook inbox: one row per Stripe event id, raw payload kept verbatim."""
+    """The webhook inbox: one row per Stripe event id, its payload kept less its secrets."""
 
     event_id = me.StringField(primary_key=True)
     type = me.StringField(required=True)
