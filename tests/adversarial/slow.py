@@ -41,6 +41,10 @@ def slow_clients(target, size, idle=200, stalled=64):
     tally = Tally("slow clients", f"{idle} idle + {stalled} stalled bodies held, headers/body dripped")
     _, body, signature = target.genuine_event()
     stop, replies, started = threading.Event(), {}, time.monotonic()
+    chunked_head = (
+        b"POST /checkout HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\nfa0\r\n"
+    )
     body_head = (
         b"POST /webhooks/stripe HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 4000\r\n\r\n"
     )
@@ -50,6 +54,7 @@ def slow_clients(target, size, idle=200, stalled=64):
             args=(target.port, b"", b"GET /healthz HTTP/1.1\r\n" + b"X" * 400, 0.5, stop, replies, "headers"),
         ),
         threading.Thread(target=_drip, args=(target.port, body_head, b"x" * 4000, 0.5, stop, replies, "body")),
+        threading.Thread(target=_drip, args=(target.port, chunked_head, b"x" * 4000, 0.5, stop, replies, "chunked")),
     ]
     for thread in drippers:
         thread.start()
@@ -71,8 +76,9 @@ def slow_clients(target, size, idle=200, stalled=64):
         thread.join(10)
     header_cut = replies.get("headers")
     tally.held(header_cut is not None and header_cut[0] - started <= HEADER_DEADLINE + GRACE, ("headers", header_cut))
-    body_cut = replies.get("body")
-    tally.held(body_cut is not None and body_cut[1].split(b" ")[1:2] == [b"408"], ("body", body_cut))
+    for key in ("body", "chunked"):
+        cut = replies.get(key)
+        tally.held(cut is not None and cut[1].split(b" ")[1:2] == [b"408"], (key, cut))
     with contextlib.suppress(Exception):
         stop.set()
     return tally
