@@ -42,7 +42,7 @@ def slow_clients(target, size, idle=200, stalled=64):
     _, body, signature = target.genuine_event()
     stop, replies, started = threading.Event(), {}, time.monotonic()
     chunked_head = (
-        b"POST /checkout HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"POST /webhooks/stripe HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
         b"Transfer-Encoding: chunked\r\n\r\nfa0\r\n"
     )
     body_head = (
