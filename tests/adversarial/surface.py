@@ -50,7 +50,10 @@ def response_headers(target, size):
 def log_forgery(target, size):
     """JSON with an alert key in the request line, path, headers, keys and body fields: every
     log line stays one JSON object, and none has (or matches a search for) a top-level alert."""
-    tally = Tally("log forgery", "alert JSON in request line, path, headers, key, email; each request and each log line after it counted")
+    tally = Tally(
+        "log forgery",
+        "alert JSON in request line, path, headers, key, email; each request and each log line after it counted",
+    )
     mark = len(target.log_lines())
     encoded = requests.utils.quote(FORGED)
     payloads = [
