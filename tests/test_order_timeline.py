@@ -7,7 +7,7 @@ import pytest
 
 from tests.support.helpers import deliver, new_order
 
-TOKEN = "admin-token-0123456789abcdef"
+TOKEN = "admin-token-0123456789abcdef-0123456789"
 
 
 @pytest.fixture
@@ -47,6 +47,8 @@ def test_the_admin_api_serves_the_same_timeline(admin_app):
 
 
 def test_orders_show_for_an_unknown_order_fails_with_a_message(admin_app):
-    """Exit 1 and the reason, not a traceback."""
+    """Exit 1 and the reason, not a traceback; an id that is not an order id is not echoed."""
+    result = admin_app.test_cli_runner().invoke(args=["orders", "show", "ord_" + "0" * 32])
+    assert result.exit_code == 1 and "no order ord_" + "0" * 32 in result.output
     result = admin_app.test_cli_runner().invoke(args=["orders", "show", "ord_nope"])
-    assert result.exit_code == 1 and "no order ord_nope" in result.output
+    assert result.exit_code == 1 and "no such order" in result.output

@@ -11,6 +11,7 @@ from .consolidation import consolidate_period, get_consolidation, list_consolida
 from .database import is_ready, prepare_database
 from .inbox import list_events, replay_event
 from .operations import money_at_risk, stuck_orders
+from .ratelimits import check_checkout_rate
 from .reconcile import reconcile
 from .refund import refund_order
 from .report import consolidation_report
@@ -21,6 +22,7 @@ from .webhook import apply_fact, ingest_event, process_event, receive_webhook
 __all__ = [
     "Services",
     "apply_fact",
+    "check_checkout_rate",
     "consolidate_period",
     "consolidation_report",
     "get_consolidation",

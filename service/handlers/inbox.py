@@ -3,6 +3,7 @@
 import json
 from typing import Any
 
+from ..domain.identifiers import EVENT_ID, valid
 from ..domain.inbox import STATES
 from ..errors import NotFound, ValidationFailed
 from .results import Outcome
@@ -25,6 +26,8 @@ def replay_event(services: Services, event_id: str) -> Outcome:
     Idempotent: an event already applied to its order is a no-op. Returns the Outcome;
     raises NotFound, DatabaseUnavailable, EventProcessingFailed.
     """
+    if not valid(EVENT_ID, event_id):  # not an event id: never stored, and not echoed
+        raise NotFound("no such stored event", code="event_not_found")
     row = services.store.inbox.get(event_id)
     if row is None:
         raise NotFound(f"no stored event {event_id}", code="event_not_found")

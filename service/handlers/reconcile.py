@@ -51,7 +51,9 @@ def reconcile(
     failures (they are counted and logged); raises DatabaseUnavailable only if the
     database is gone before the pass can start. A completed pass is recorded (with the
     loop ``interval``) for /metrics and the ``reconciler_stale`` check. ``consolidate``
-    adds step 6 (the worker loop passes it; a one-off pass leaves it to ``consolidate``)."""
+    adds step 6 and runs the event sweep once per ``interval`` window across every worker (the
+    worker loop passes it; a one-off pass sweeps every time and leaves consolidation to the
+    ``consolidate`` command)."""
     now = utcnow()
     summary, limiter = Summary(), RateLimiter(services.settings.stripe_read_rate)
     settings = services.settings
@@ -62,7 +64,7 @@ def reconcile(
     cutoff = now if older_than is None else now - timedelta(seconds=older_than - settings.payment_deadline_seconds)
     _heal_orders(services, summary, limiter, cutoff, now)
     replay_inbox(services, summary, now)
-    sweep_events(services, summary, limiter, now, owner or uuid.uuid4().hex)
+    sweep_events(services, summary, limiter, now, owner or uuid.uuid4().hex, interval if consolidate else None)
     post_pending(services, summary, limiter.wait)
     resolve_unknown_calls(services, summary, limiter.wait, now)
     if consolidate:

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from ..domain.identifiers import ORDER_ID, valid
 from ..domain.ledger import order_position
 from ..errors import NotFound
 from .services import Services
@@ -18,6 +19,8 @@ from .views import iso, order_json
 def order_timeline(services: Services, order_id: str) -> dict[str, Any]:
     """{order, position, timeline}. Raises NotFound, DatabaseUnavailable."""
     store = services.store
+    if not valid(ORDER_ID, order_id):  # not an order id: never stored, and not echoed
+        raise NotFound("no such order", code="order_not_found")
     order = store.orders.get(order_id)
     if order is None:
         raise NotFound(f"no order {order_id}", code="order_not_found")

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from ...domain.identifiers import CONSOLIDATION_RUN_ID, valid
 from ...domain.periods import TYPES, Period, last_closed, parse_types, period_containing, previous
 from ...errors import NotFound, ServiceError, ValidationFailed
 from ...observability.logs import log
@@ -49,7 +50,7 @@ def consolidate_due(services: Services, summary: Summary, pace: Callable[[], Non
         if not due:
             continue
         try:
-            if consolidate(services, due[0], pace) is not None:
+            if consolidate(services, due[0], pace, once=True) is not None:
                 summary.consolidated += 1
         except ServiceError as exc:
             summary.failed += 1
@@ -74,6 +75,8 @@ def list_consolidations(services: Services, period_type: str | None, limit: int)
 
 def get_consolidation(services: Services, run_id: str) -> dict[str, Any]:
     """One run with its items. Raises NotFound."""
+    if not valid(CONSOLIDATION_RUN_ID, run_id):  # not a run id: never stored, and not echoed
+        raise NotFound("no such consolidation run", code="consolidation_not_found")
     run = services.store.consolidation.get_run(run_id)
     if run is None:
         raise NotFound(f"no consolidation run {run_id}", code="consolidation_not_found")

@@ -36,16 +36,22 @@ def consolidate(
     period: Period,
     pace: Callable[[], None],
     owner: str | None = None,
+    *,
+    once: bool = False,
     provisional: bool = False,
 ) -> dict[str, Any] | None:
     """Run (or resume) the consolidation of ``period`` and return the stored run, or None when
-    another worker holds the period's lease. Raises PaymentProvider{Unavailable,Error} or
+    another worker holds the period's lease or, with ``once`` (the worker's schedule), when the
+    period already has a finished run: checked *under* the lease, so two workers that both
+    saw the period due run it once. Raises PaymentProvider{Unavailable,Error} or
     DatabaseUnavailable when a source cannot be read (the run stays resumable)."""
     store, owner = services.store, owner or uuid.uuid4().hex
     lease, now = f"consolidate:{period.key}", utcnow()
     if not store.recovery.acquire_lease(lease, owner, now, now + LEASE):
         return None
     try:
+        if once and store.consolidation.done_periods([period.key]):
+            return None
         run = store.consolidation.unfinished_run(period.key) or store.consolidation.start_run(
             period.key, period.type, period.start, period.end
         )
