@@ -41,6 +41,11 @@ def table(figures):
         ("balance transactions unmatched", figures["balance_transactions_unmatched"]),
         ("ledger Stripe balance != Stripe's", figures["stripe_balance_differs"]),
         ("events still waiting for the ledger", figures["ledger_pending"]),
+        (
+            "consolidation: healed / unmatched items",
+            f"{figures['consolidation_healed']} / {figures['consolidation_unmatched']} "
+            f"{figures['consolidation_kinds']}",
+        ),
         ("secrets at rest (every collection)", figures["secrets_at_rest"]),
         ("time to heal (reconcile pass)", f"{figures['time_to_heal_s']} s"),
         ("wall time", f"{figures['wall_s']} s"),
