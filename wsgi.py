@@ -1,3 +1,3 @@
-from service import create_app
+from service import load_app
 
-app = create_app()
+app = load_app()

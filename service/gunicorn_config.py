@@ -12,6 +12,7 @@ variable is exported here, in the master, before any worker imports prometheus_c
 import glob
 import os
 import shutil
+import sys
 import tempfile
 from typing import Any
 
@@ -34,7 +35,15 @@ if _own_metrics_dir:
 
 
 def on_starting(server: Any) -> None:
-    """Start from empty metric files: a previous run's would be added to this run's counts."""
+    """Refuse to start on a bad configuration (one line per problem, exit 1) before any worker
+    boots; then start from empty metric files (a previous run's would be added to this run's)."""
+    from service.config import ConfigError, Settings
+
+    try:
+        Settings.from_env(os.environ)
+    except ConfigError as problem:
+        sys.stderr.write("".join(line + "\n" for line in problem.lines()))
+        sys.exit(1)
     os.makedirs(_metrics_dir, exist_ok=True)
     for path in glob.glob(os.path.join(_metrics_dir, "*.db")):
         os.remove(path)

@@ -15,8 +15,12 @@ products_cli = AppGroup("products", help="Product catalog.")
 
 @db_cli.command("init")
 def db_init() -> None:
-    """Create all indexes (idempotent; the release phase runs this)."""
-    retention = handlers.prepare_database(handlers.services_of(current_app))
+    """Create all indexes (idempotent; the release phase runs this). A database that cannot be
+    reached is one line on stderr and exit 1."""
+    try:
+        retention = handlers.prepare_database(handlers.services_of(current_app))
+    except ServiceError as exc:
+        raise click.ClickException(exc.message) from None
     click.echo(f"indexes ready (inbox retention index {retention})")
 
 
