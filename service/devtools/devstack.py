@@ -1,55 +1,118 @@
 """``python -m service dev``: the whole stack on one machine, offline, in one command.
 
-Starts what is not configured: an embedded SecantusDB (data kept under ``var/``) when
-MONGODB_URI is unset, and the local Stripe simulator (the Stripe.js stand-in for the
-checkout page, signed webhook delivery with redelivery) when STRIPE_SECRET_KEY is unset;
-creates the indexes, loads the demo catalog and runs gunicorn exactly as the Procfile does.
-Records its URLs in ``var/dev.json`` for ``python -m service dev outage``. Ctrl-C stops all.
+Runs what production runs, as the Procfile does: gunicorn (``web``) and the reconciler loop
+(``worker``), with dev tokens for the admin API and /metrics. Starts what is not configured:
+an embedded SecantusDB (data kept under ``var/``) when MONGODB_URI is unset, and the local
+Stripe simulator (the Stripe.js stand-in for the checkout page, signed webhook delivery with
+redelivery) when STRIPE_SECRET_KEY is unset. Creates the indexes and loads the demo catalog
+first. Records its settings in ``var/dev.json`` for ``dev env`` and ``dev outage``. Ctrl-C
+stops everything.
 """
 
 import argparse
 import json
 import os
+import secrets
 import signal
+import socket
 import subprocess
 import sys
 import threading
+import time
+from datetime import UTC, datetime
 
-from . import outage
+import requests
+
+from . import devenv, outage
 from .secantus import SecantusServer
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.path.dirname(sys.executable)
 DEMO_CATALOG = os.path.join(os.path.dirname(__file__), "demo_catalog.json")
 SIM_KEY, SIM_PUBLISHABLE, SIM_WEBHOOK_SECRET = "sk_test_simulator", "pk_test_simulator", "whsec_simulator"
-# Stripe retries for hours; the demo's redelivery lands within ~30 s so an outage heals visibly.
-DEV_BACKOFF, DEV_DELIVERY_ATTEMPTS = (1.0, 2.0, 4.0, 8.0, 15.0), 6
+# Stripe retries for days; the demo redelivers every 5 s for about 3 minutes, so an order
+# whose webhook met an outage turns paid a few seconds after the outage ends.
+DEV_BACKOFF, DEV_DELIVERY_ATTEMPTS = (1.0, 2.0, 4.0, 5.0), 40
+START_TIMEOUT = 60.0
+SIMULATOR_SETTINGS = (
+    "STRIPE_SECRET_KEY",
+    "STRIPE_PUBLISHABLE_KEY",
+    "STRIPE_WEBHOOK_SECRET",
+    "STRIPE_API_BASE",
+    "STRIPE_JS_URL",
+)
 
 
 def parse_args(argv):
     """The ``dev`` options; defaults keep all state under the checkout's ``var/``."""
     parser = argparse.ArgumentParser(
         prog="python -m service dev",
-        description=__doc__.splitlines()[0],
-        epilog="python -m service dev outage --seconds N: a database outage demo",
+        description="Run the whole stack offline: database, Stripe simulator, gunicorn and the reconciler worker.",
+        epilog="Also: `python -m service dev env` prints the running stack's settings for your own commands; "
+        "`python -m service dev outage --seconds N` makes its database refuse writes for a while.",
     )
-    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-    parser.add_argument("--data-dir", default=os.path.join(ROOT, "var", "secantus"))
-    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
-    parser.add_argument("--state-file", default=os.path.join(ROOT, "var", "dev.json"))
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: %(default)s; 0.0.0.0 for every interface)"
+    )
+    parser.add_argument(
+        "--port", type=int, default=int(os.environ.get("PORT", "8000")), help="web port (default: $PORT or 8000)"
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("WEB_CONCURRENCY", "2")),
+        help="gunicorn workers (default: $WEB_CONCURRENCY or 2)",
+    )
+    parser.add_argument(
+        "--data-dir",
+        default=os.path.join(ROOT, "var", "secantus"),
+        help="the embedded database's data, kept between runs (default: var/secantus)",
+    )
+    parser.add_argument(
+        "--state-file",
+        default=os.path.join(ROOT, "var", "dev.json"),
+        help="where the running stack records its settings for `dev env` and `dev outage` (default: var/dev.json)",
+    )
     return parser.parse_args(argv)
 
 
-def prepare(env):
-    """Create indexes and load the demo catalog (idempotent), as the release phase would."""
-    from service import create_app, handlers
-    from service.store import connection
+def port_problem(host, port):
+    """Why the web port cannot be used (with the fix), or None when it is free."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            return f"cannot listen on {host}:{port} ({exc.strerror}): stop what uses it, or pass --port N"
+    return None
 
-    app = create_app(env)
-    services = handlers.services_of(app)
+
+def prepare(env):
+    """Create indexes and load the demo catalog (idempotent), as the release phase would.
+    Returns the services, for ``wait_for_first_pass``; ``connection.disconnect()`` ends them."""
+    from service import create_app, handlers
+
+    services = handlers.services_of(create_app(env))
     handlers.prepare_database(services)
     with open(DEMO_CATALOG, encoding="utf-8") as handle:
         handlers.import_products(services, json.load(handle))
-    connection.disconnect()
+    return services
+
+
+def wait_for_first_pass(services, worker, since, timeout=START_TIMEOUT):
+    """Wait until the worker has completed a reconcile pass after ``since`` (so the stack never
+    looks stale), or exited, or ``timeout`` passed; then close this process's connection."""
+    from service.store import connection
+
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline and worker.poll() is None:
+            last = (services.store.operations.reconcile_stats() or {}).get("last_completed_at")
+            if last is not None and last >= since:
+                return
+            time.sleep(0.2)
+    finally:
+        connection.disconnect()
 
 
 def real_stripe_problem(env):
@@ -88,19 +151,42 @@ def start_simulator(env, port):
     return simulator
 
 
-def write_state(path, state):
-    """Write the state file atomically, so ``outage`` never reads half of it."""
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    with open(path + ".tmp", "w", encoding="utf-8") as handle:
-        json.dump(state, handle)
-    os.replace(path + ".tmp", path)
+def dev_tokens(env):
+    """ADMIN_TOKEN and METRICS_TOKEN for this run, unless set: the admin API and /metrics
+    behave as in production, with tokens the banner and `dev env` show."""
+    made = {name: secrets.token_urlsafe(18) for name in ("ADMIN_TOKEN", "METRICS_TOKEN") if not env.get(name)}
+    env.update(made)
+    return made
+
+
+def start_process(argv, env):
+    """A Procfile process (argv[0] from this venv) in the project root; Ctrl-C reaches it too."""
+    return subprocess.Popen([os.path.join(BIN, argv[0]), *argv[1:]], cwd=ROOT, env=env)
+
+
+def wait_until_serving(web, url, timeout=START_TIMEOUT):
+    """None once ``url``/healthz answers 200, else why not (gunicorn exited, or too slow)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if web.poll() is not None:
+            return f"gunicorn exited with status {web.returncode} (its output is above)"
+        try:
+            if requests.get(url + "/healthz", timeout=1).status_code == 200:
+                return None
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    return f"gunicorn did not answer {url}/healthz within {timeout:g} s"
 
 
 def main(argv=None):
-    """Run the dev stack until interrupted (or ``dev outage``); returns the exit status."""
+    """Run the dev stack until interrupted; returns the exit status."""
     argv = sys.argv[1:] if argv is None else argv
+    state_file = parse_args([]).state_file
     if argv[:1] == ["outage"]:
-        return outage.main(argv[1:], parse_args([]).state_file)
+        return outage.main(argv[1:], state_file)
+    if argv[:1] == ["env"]:
+        return devenv.main(argv[1:], state_file)
     args = parse_args(argv)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())  # first, so a stop never skips the cleanup
@@ -108,53 +194,33 @@ def main(argv=None):
     if env.get("STRIPE_SECRET_KEY") and real_stripe_problem(env):
         print(real_stripe_problem(env), file=sys.stderr)
         return 2
-    web_url = f"http://127.0.0.1:{args.port}"
-    state, stoppers = {"pid": os.getpid(), "web_url": web_url, "app_name": outage.WEB_APP_NAME}, []
+    if port_problem(args.host, args.port):
+        print(port_problem(args.host, args.port), file=sys.stderr)
+        return 1
+    local = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+    web_url = f"http://{local}:{args.port}"
+    stoppers = []
     try:
-        if not env.get("MONGODB_URI"):
-            database = SecantusServer(args.data_dir).start()
-            stoppers.append(database.stop)
-            # The appName lets `dev outage` fail only the web app's connections.
-            env["MONGODB_URI"] = f"{database.uri('payments')}&appName={outage.WEB_APP_NAME}"
-            state.update(outage_uri=database.uri(), database_pid=database.process.pid)
-            db_note = f"embedded SecantusDB on port {database.port}, data in {args.data_dir}"
-        else:
-            db_note = "MONGODB_URI"
-        if not env.get("STRIPE_SECRET_KEY"):
-            simulator = start_simulator(env, args.port)
-            stoppers.append(simulator.stop)
-            state["simulator_url"] = simulator.url
-            stripe_note = (
-                f"Stripe simulator:  {simulator.url}  (offline; webhooks signed and redelivered)\n"
-                "Outage demo:       .venv/bin/python -m service dev outage --seconds 20"
-            )
-        else:
-            stripe_note = (
-                "Stripe:            real test mode. Forward webhooks with\n"
-                f"  stripe listen --forward-to localhost:{args.port}/webhooks/stripe"
-            )
-        prepare(env)
-        web = subprocess.Popen(
-            [
-                os.path.join(os.path.dirname(sys.executable), "gunicorn"),
-                "-c",
-                "python:service.gunicorn_config",
-                "wsgi:app",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
+        notes, cli_env = _start_dependencies(env, args, stoppers)
+        cli_env.update(dev_tokens(env), PAYMENTS_URL=web_url)
+        services, started = prepare(env), datetime.now(UTC)
+        bind = f"{args.host}:{args.port}"
+        web = start_process(["gunicorn", "-c", "python:service.gunicorn_config", "--bind", bind, "wsgi:app"], env)
         stoppers.append(lambda: _stop_process(web))
-        write_state(args.state_file, state)
+        worker = start_process(["flask", "--app", "wsgi", "reconcile", "--loop"], env)
+        stoppers.append(lambda: _stop_process(worker))
+        wait_for_first_pass(services, worker, started)
+        problem = wait_until_serving(web, web_url)
+        if problem:
+            print(f"the dev stack could not start: {problem}", file=sys.stderr)
+            return 1
+        state = {"pid": os.getpid(), "web_url": web_url, "env": cli_env, **notes.pop("state")}
+        devenv.write_state(args.state_file, state)
         stoppers.append(lambda: _remove(args.state_file))
-        print(
-            f"\nCheckout page:     {web_url}/\nPayments API:      {web_url}  (POST /checkout, GET /orders/<id>)\n"
-            f"{stripe_note}\nDatabase:          {db_note}\nPress Ctrl-C to stop.\n",
-            flush=True,
-        )
-        while not stop.is_set() and web.poll() is None:
+        print(_banner(web_url, args, env, notes), flush=True)
+        while not stop.is_set() and web.poll() is None and worker.poll() is None:
             stop.wait(0.5)
-        return web.returncode or 0
+        return (web.poll() or worker.poll() or 0) if not stop.is_set() else 0
     except KeyboardInterrupt:
         return 0
     finally:
@@ -162,9 +228,63 @@ def main(argv=None):
             halt()
 
 
+def _start_dependencies(env, args, stoppers):
+    """Start the database and the simulator unless configured; returns (notes, the variables
+    set for the operator's own commands)."""
+    cli_env, state = {}, {"app_name": outage.SERVICE_APP_NAME}
+    notes = {"state": state}
+    if not env.get("MONGODB_URI"):
+        database = SecantusServer(args.data_dir).start()
+        stoppers.append(database.stop)
+        # The appName lets `dev outage` fail only the service's (web and worker) connections.
+        env["MONGODB_URI"] = f"{database.uri('payments')}&appName={outage.SERVICE_APP_NAME}"
+        cli_env["MONGODB_URI"] = f"{database.uri('payments')}&appName={devenv.CLI_APP_NAME}"
+        state.update(outage_uri=database.uri(), database_pid=database.process.pid)
+        notes["database"] = f"embedded SecantusDB on port {database.port}, data in {args.data_dir}"
+        notes["outage"] = "Outage demo:       .venv/bin/python -m service dev outage --seconds 20"
+    else:
+        notes["database"] = "MONGODB_URI"
+    if not env.get("STRIPE_SECRET_KEY"):
+        simulator = start_simulator(env, args.port)
+        stoppers.append(simulator.stop)
+        state["simulator_url"] = simulator.url
+        cli_env.update({name: env[name] for name in SIMULATOR_SETTINGS})
+        notes["stripe"] = f"Stripe simulator:  {simulator.url}  (offline; webhooks signed and redelivered)"
+    else:
+        notes["stripe"] = (
+            "Stripe:            real test mode. Forward webhooks with\n"
+            f"  stripe listen --forward-to localhost:{args.port}/webhooks/stripe"
+        )
+    return notes, cli_env
+
+
+def _banner(web_url, args, env, notes):
+    listening = "every interface" if args.host in ("0.0.0.0", "::") else args.host
+    lines = [
+        "",
+        f"Checkout page:     {web_url}/",
+        f"Payments API:      {web_url}  (listening on {listening}; description at /openapi.json)",
+        f"Admin API:         {web_url}/admin/summary  Authorization: Bearer {env['ADMIN_TOKEN']}",
+        f"Metrics:           {web_url}/metrics  Authorization: Bearer {env['METRICS_TOKEN']}",
+        f"Worker:            flask --app wsgi reconcile --loop (every {env.get('RECONCILE_INTERVAL_SECONDS', '60')} s)",
+        notes["stripe"],
+        f"Database:          {notes['database']}",
+        'Your commands:     eval "$(.venv/bin/python -m service dev env)"  then flask --app wsgi ..., curl ...',
+        *([notes["outage"]] if "outage" in notes else []),
+        "Press Ctrl-C to stop.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
 def _stop_process(process: subprocess.Popen) -> None:
-    process.send_signal(signal.SIGTERM)
-    process.wait(30)
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
 
 
 def _remove(path: str) -> None:
