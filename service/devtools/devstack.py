@@ -19,7 +19,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import requests
 
@@ -199,7 +201,7 @@ def main(argv=None):
         return 1
     local = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
     web_url = f"http://{local}:{args.port}"
-    stoppers = []
+    stoppers: list[Callable[[], None]] = []
     try:
         notes, cli_env = _start_dependencies(env, args, stoppers)
         cli_env.update(dev_tokens(env), PAYMENTS_URL=web_url)
@@ -231,8 +233,9 @@ def main(argv=None):
 def _start_dependencies(env, args, stoppers):
     """Start the database and the simulator unless configured; returns (notes, the variables
     set for the operator's own commands)."""
-    cli_env, state = {}, {"app_name": outage.SERVICE_APP_NAME}
-    notes = {"state": state}
+    cli_env: dict[str, str] = {}
+    state: dict[str, Any] = {"app_name": outage.SERVICE_APP_NAME}
+    notes: dict[str, Any] = {"state": state}
     if not env.get("MONGODB_URI"):
         database = SecantusServer(args.data_dir).start()
         stoppers.append(database.stop)
