@@ -13,17 +13,21 @@ from typing import Any
 
 from ..domain.checkout import ORDER_ID
 from ..domain.orders import PAID, PI_SUCCEEDED
+from ..errors import PaymentProviderError
 from .ratelimit import RateLimiter
 from .services import Services
 
 Doc = dict[str, Any]
+MISSING = "resource_missing"  # Stripe's code for an object it does not know
 
 
 def consolidation_report(services: Services, since: datetime, until: datetime) -> dict[str, Any]:
     """Return a dict: window, counts, ``mismatches`` (kind, ids, detail) and ``ok``.
 
-    Raises PaymentProviderUnavailable/Error or DatabaseUnavailable if a source is unreadable
-    (a partial report would look like missing money)."""
+    A paid order whose PaymentIntent Stripe does not know (keys of another account or mode, or
+    the dev simulator restarted) is a ``payment_intent_not_found`` mismatch. Raises
+    PaymentProviderUnavailable/Error or DatabaseUnavailable if a source is unreadable (a
+    partial report would look like missing money)."""
     limiter = RateLimiter(services.settings.stripe_read_rate)
     succeeded = [pi for pi in _payment_intents(services, limiter, since, until) if pi["status"] == PI_SUCCEEDED]
     orders = services.store.orders.for_payments(
@@ -60,7 +64,14 @@ def consolidation_report(services: Services, since: datetime, until: datetime) -
             mismatches.append(_row("paid_without_payment_intent", order, None, f"order is {order['status']}"))
             continue
         limiter.wait()  # its PI was created outside the window: look it up directly
-        pi = services.gateway.retrieve_payment_intent(order["payment_intent_id"], order_id=order["_id"])
+        try:
+            pi = services.gateway.retrieve_payment_intent(order["payment_intent_id"], order_id=order["_id"])
+        except PaymentProviderError as exc:
+            if exc.details.get("stripe_code") != MISSING:
+                raise
+            detail = f"Stripe has no PaymentIntent {order['payment_intent_id']} (another account or mode?)"
+            mismatches.append(_row("payment_intent_not_found", order, None, detail))
+            continue
         problem = (
             _compare(order, pi)
             if pi["status"] == PI_SUCCEEDED
