@@ -5,7 +5,7 @@ decide, the store to persist and the gateway to talk to Stripe. One module per u
 ``views`` holds the JSON shapes the HTTP and CLI layers share.
 """
 
-from .catalog import import_products, list_products
+from .catalog import archive_product, import_products, list_products
 from .checkout import get_order, start_checkout
 from .consolidation import consolidate_period, get_consolidation, list_consolidations
 from .database import is_ready, prepare_database
@@ -21,6 +21,7 @@ from .webhook import apply_fact, ingest_event, process_event, receive_webhook
 __all__ = [
     "Services",
     "apply_fact",
+    "archive_product",
     "consolidate_period",
     "consolidation_report",
     "get_consolidation",
