@@ -48,17 +48,3 @@ def progress_reporter(every: float = 1.0) -> Callable[[str], None] | None:
             click.echo(f"… {message}", err=True)
 
     return report
-
-
-def counting(pace: Callable[[], None], progress: Callable[[str], None] | None, what: str) -> Callable[[], None]:
-    """``pace`` (called before each Stripe read) that also reports how many reads were made."""
-    if progress is None:
-        return pace
-    count = [0]
-
-    def paced() -> None:
-        count[0] += 1
-        progress(f"{what}: {count[0]} Stripe requests")
-        pace()
-
-    return paced

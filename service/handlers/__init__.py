@@ -9,8 +9,9 @@ from .catalog import archive_product, import_products, list_products
 from .checkout import get_order, start_checkout
 from .consolidation import consolidate_period, get_consolidation, list_consolidations
 from .database import is_ready, prepare_database
-from .inbox import list_events, replay_event
+from .inbox import list_events, preview_replay, replay_event
 from .operations import money_at_risk, stuck_orders
+from .plan import plan_reconcile
 from .reconcile import reconcile
 from .refund import refund_order
 from .report import consolidation_report
@@ -34,7 +35,9 @@ __all__ = [
     "list_products",
     "money_at_risk",
     "order_timeline",
+    "plan_reconcile",
     "prepare_database",
+    "preview_replay",
     "process_event",
     "receive_webhook",
     "reconcile",

@@ -138,9 +138,9 @@ def apply_fact(services: Services, fact: PaymentFact) -> Applied:
     order = orders.find_for_payment(fact.metadata_order_id, fact.payment_intent_id)
     if order is None:
         return Applied(IGNORED, "no order for this PaymentIntent")
-    view = _view(order)
+    view = order_view(order)
     for _ in range(_RACE_ROUNDS):
-        view = _view(order)
+        view = order_view(order)
         decision = decide(view, fact)
         if not decision.changes:
             if fact.occurred_at > view.last_event_at and view.status not in FINAL:
@@ -165,7 +165,8 @@ def apply_fact(services: Services, fact: PaymentFact) -> Applied:
     raise EventProcessingFailed(f"order {view.order_id} kept changing while applying {fact.source_id}")
 
 
-def _view(order: Mapping[str, Any]) -> OrderView:
+def order_view(order: Mapping[str, Any]) -> OrderView:
+    """What the state machine needs of a stored order."""
     return OrderView(
         order_id=order["_id"],
         status=order["status"],
