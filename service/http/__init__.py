@@ -1,12 +1,12 @@
 """The HTTP surface: the public API (checkout, orders, the Stripe webhook, health), the
-checkout page, the admin API, /metrics, and the one place errors become JSON.
+checkout page, the admin API, /metrics, /openapi.json, and the one place errors become JSON.
 
 Modules here parse requests and shape responses; every decision is a handler's.
 """
 
 from flask import Flask
 
-from . import admin, api, errors, metrics, page
+from . import admin, api, errors, metrics, openapi, page
 
 
 def register(app: Flask) -> None:
@@ -16,3 +16,4 @@ def register(app: Flask) -> None:
     page.register(app)
     admin.register(app)
     metrics.register(app)
+    openapi.register(app)

@@ -40,19 +40,50 @@ def _challenge(response: Response) -> Response:
     return response
 
 
-def _int_arg(name: str, default: int) -> int:
+MAX_SECONDS = 10 * 366 * 86400  # ten years: any window an operator asks for, far from datetime's limits
+MAX_REPORT_HOURS = 366 * 24
+EARLIEST = datetime(2011, 1, 1, tzinfo=UTC)  # before Stripe had any payment of ours
+
+
+def _int_arg(name: str, default: int, maximum: int | None = None) -> int:
     value = request.args.get(name)
     try:
-        return default if value is None else int(value)
+        number = default if value is None else int(value)
     except ValueError:
         raise BadRequest(f"{name} must be an integer", code="invalid_query") from None
+    if maximum is not None and not 0 <= number <= maximum:
+        raise BadRequest(f"{name} must be from 0 to {maximum}", code="invalid_query")
+    return number
+
+
+def _window_start(until: datetime) -> datetime:
+    """The report window's start from ``since`` (ISO 8601, UTC unless it says otherwise) or
+    ``hours`` (default 24, at most a year). Raises BadRequest."""
+    since, hours = request.args.get("since"), request.args.get("hours", "24")
+    try:
+        if since:
+            start = datetime.fromisoformat(since)
+            start = start.replace(tzinfo=UTC) if start.tzinfo is None else start.astimezone(UTC)
+        else:
+            length = float(hours)
+            if not 0 < length <= MAX_REPORT_HOURS:  # also refuses nan and inf
+                raise ValueError(hours)
+            start = until - timedelta(hours=length)
+    except (ValueError, OverflowError):
+        raise BadRequest(
+            f"since must be an ISO 8601 date-time and hours a number from 0 to {MAX_REPORT_HOURS}",
+            code="invalid_query",
+        ) from None
+    if not EARLIEST <= start <= until:
+        raise BadRequest(f"since must be between {EARLIEST.date()} and now", code="invalid_query")
+    return start
 
 
 @bp.get("/orders/stuck")
 def stuck() -> Response:
     older_than = request.args.get("older_than")
     orders = handlers.stuck_orders(
-        _services(), None if older_than is None else _int_arg("older_than", 0), _int_arg("limit", 50)
+        _services(), None if older_than is None else _int_arg("older_than", 0, MAX_SECONDS), _int_arg("limit", 50)
     )
     return jsonify({"orders": [stuck_order_json(order) for order in orders]})
 
@@ -74,16 +105,7 @@ def replay(event_id: str) -> Response:
 @bp.get("/report")
 def report() -> Response:
     until = utcnow()
-    since = request.args.get("since")
-    try:
-        start = (
-            datetime.fromisoformat(since).replace(tzinfo=UTC)
-            if since
-            else until - timedelta(hours=float(request.args.get("hours", 24)))
-        )
-    except ValueError:
-        raise BadRequest("since must be an ISO date-time and hours a number", code="invalid_query") from None
-    return jsonify(handlers.consolidation_report(_services(), start, until))
+    return jsonify(handlers.consolidation_report(_services(), _window_start(until), until))
 
 
 @bp.get("/orders/<order_id>")
