@@ -17,7 +17,7 @@ from ..domain.events import check_event_shape
 from ..domain.inbox import APPLIED, FAILED, IGNORED, RECEIVED
 from ..domain.ledger_events import LEDGER_EVENTS
 from ..domain.ledger_events import PENDING as LEDGER_PENDING
-from ..domain.orders import FINAL, NEEDS_REVIEW, OrderView, PaymentFact, decide, fact_from_event
+from ..domain.orders import FINAL, NEEDS_REVIEW, OrderView, PaymentFact, decide, fact_from_event, refreshes_failure
 from ..errors import DatabaseUnavailable, EventProcessingFailed, ServiceError
 from ..observability import metrics
 from ..observability.logs import log
@@ -143,7 +143,9 @@ def apply_fact(services: Services, fact: PaymentFact) -> Applied:
         view = order_view(order)
         decision = decide(view, fact)
         if not decision.changes:
-            if fact.occurred_at > view.last_event_at and view.status not in FINAL:
+            if refreshes_failure(view, fact) and fact.failure_message:
+                orders.note_failure(view.order_id, fact.occurred_at, fact.failure_message)
+            elif fact.occurred_at > view.last_event_at and view.status not in FINAL:
                 orders.advance_clock(view.order_id, fact.occurred_at)
             return Applied(APPLIED, "no-op: " + decision.reason, view.order_id)
         if orders.apply_transition(order, decision, fact):
