@@ -12,15 +12,13 @@ import time
 import pytest
 import requests
 
-from tests.support.devstack import running_dev_stack
 from tests.support.helpers import wait_for
 from tests.support.processes import ROOT, process_env
 
 
-@pytest.fixture(scope="module")
-def dev(tmp_path_factory):
-    with running_dev_stack(tmp_path_factory.mktemp("dev")) as stack:
-        yield stack
+@pytest.fixture
+def dev(dev_stack):
+    return dev_stack
 
 
 def dev_command(*args, env=None):

@@ -11,7 +11,6 @@ import re
 
 import pytest
 
-from tests.support.devstack import running_dev_stack
 from tests.support.processes import ROOT
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -30,13 +29,6 @@ ARTIFACTS = os.path.join(ROOT, "test-artifacts", "browser")
 
 
 @pytest.fixture(scope="module")
-def dev_stack(tmp_path_factory):
-    """The README's run command on free ports and a temporary data folder."""
-    with running_dev_stack(tmp_path_factory.mktemp("devstack")) as stack:
-        yield stack
-
-
-@pytest.fixture(scope="module")
 def browser():
     """Headless Debian Chromium; a missing browser fails (never skips) with the fix."""
     if not os.access(CHROMIUM, os.X_OK):
@@ -49,11 +41,15 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture
+VIEWPORTS = {"desktop": {"width": 1024, "height": 900}, "phone": {"width": 390, "height": 844}}
+
+
+@pytest.fixture(params=list(VIEWPORTS))
 def page(browser, dev_stack, request):
-    """A fresh browser context on the checkout page. Fails the test on any script error or
-    Content-Security-Policy violation; screenshots the final state to test-artifacts/."""
-    context = browser.new_context(viewport={"width": 1024, "height": 900})
+    """A fresh browser context on the checkout page, on a desktop and on a 390×844 phone
+    viewport. Fails the test on any script error or Content-Security-Policy violation;
+    screenshots the final state to test-artifacts/."""
+    context = browser.new_context(viewport=VIEWPORTS[request.param], is_mobile=request.param == "phone")
     page = context.new_page()
     page.set_default_timeout(15_000)
     problems = []
@@ -74,6 +70,19 @@ def page(browser, dev_stack, request):
 
 
 def screenshot(page, name):
-    """Save a full-page PNG under test-artifacts/browser/ (kept by CI as an artifact)."""
+    """Save a full-page PNG under test-artifacts/browser/ (kept by CI as an artifact), named
+    with the viewport's width."""
     os.makedirs(ARTIFACTS, exist_ok=True)
+    if not name.endswith("-final"):  # the final ones carry the test's viewport id already
+        name += f"-{page.viewport_size['width']}px"
     page.screenshot(path=os.path.join(ARTIFACTS, re.sub(r"[^\w.-]+", "_", name) + ".png"), full_page=True)
+
+
+def accessibility_violations(page):
+    """axe-core's violations on the page as it is now (rule id: the failing elements)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return {
+        violation["id"]: [node["target"] for node in violation["nodes"]] for violation in results.response["violations"]
+    }
