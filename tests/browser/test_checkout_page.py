@@ -41,7 +41,7 @@ def held(page, pattern):
     """Hold the browser's requests matching ``pattern`` until the block ends (to see a
     button's working state), then let them through."""
     waiting = []
-    page.route(pattern, lambda route: waiting.append(route))
+    page.route(pattern, lambda route: waiting.append(route))  # noqa: PLW0108 (Playwright needs a Python function)
     try:
         yield
     finally:
