@@ -44,12 +44,10 @@ def browser():
 VIEWPORTS = {"desktop": {"width": 1024, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 
-@pytest.fixture(params=list(VIEWPORTS))
-def page(browser, dev_stack, request):
-    """A fresh browser context on the checkout page, on a desktop and on a 390×844 phone
-    viewport. Fails the test on any script error or Content-Security-Policy violation;
-    screenshots the final state to test-artifacts/."""
-    context = browser.new_context(viewport=VIEWPORTS[request.param], is_mobile=request.param == "phone")
+def open_page(browser, dev_stack, viewport):
+    """A fresh browser context on the checkout page at ``viewport``; returns (page, problems,
+    close). ``problems`` collects script errors and Content-Security-Policy violations."""
+    context = browser.new_context(viewport=VIEWPORTS[viewport], is_mobile=viewport == "phone")
     page = context.new_page()
     page.set_default_timeout(15_000)
     problems = []
@@ -63,10 +61,31 @@ def page(browser, dev_stack, request):
         ),
     )
     page.goto(dev_stack.url + "/")
+    return page, problems, context.close
+
+
+@pytest.fixture(params=list(VIEWPORTS))
+def page(browser, dev_stack, request):
+    """The checkout page on a desktop and on a 390×844 phone viewport. Fails the test on any
+    script error or Content-Security-Policy violation; screenshots the final state to
+    test-artifacts/."""
+    page, problems, close = open_page(browser, dev_stack, request.param)
     yield page
     screenshot(page, request.node.name + "-final")
-    context.close()
+    close()
     assert not problems, problems
+
+
+@pytest.fixture
+def pages(browser, dev_stack, request):
+    """The checkout page on both viewports at once ({"desktop": page, "phone": page}), for a
+    test whose waits (a database outage) both can share; checked and kept like ``page``."""
+    opened = {viewport: open_page(browser, dev_stack, viewport) for viewport in VIEWPORTS}
+    yield {viewport: page for viewport, (page, _, _) in opened.items()}
+    for viewport, (page, problems, close) in opened.items():
+        screenshot(page, f"{request.node.name}[{viewport}]-final")
+        close()
+        assert not problems, problems
 
 
 def screenshot(page, name):
