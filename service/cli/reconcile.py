@@ -83,8 +83,9 @@ def _one_pass(
     as_json: bool = False,
 ) -> int:
     try:
+        progress = None if consolidate else progress_reporter()  # the worker loop (consolidate) stays quiet
         summary = handlers.reconcile(
-            services, older_than=older_than, interval=interval, consolidate=consolidate, progress=progress_reporter()
+            services, older_than=older_than, interval=interval, consolidate=consolidate, progress=progress
         )
     except Exception as exc:  # keep the worker loop alive; the log has the traceback
         message = exc.message if isinstance(exc, ServiceError) else f"{type(exc).__name__}: {exc}"
