@@ -28,6 +28,7 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
     logs.configure(settings.log_level)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.config["BODY_TIMEOUT_SECONDS"] = settings.body_timeout_seconds
     connection.connect(settings)
     retry = RetryPolicy(settings.db_retry_attempts, settings.db_retry_max_seconds, settings.retry_backoff_seconds)
     signature_alarm = alerts.SlidingWindowAlarm(

@@ -4,6 +4,7 @@
 fails at once with a message naming every missing variable; no value is ever logged.
 """
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -38,7 +39,44 @@ DEFAULT_INBOX_RETENTION_SECONDS = 90 * 86400
 MIN_INBOX_RETENTION_SECONDS = 30 * 86400
 # Journal records of reads (GET); calls that can move money are kept as long as the ledger.
 DEFAULT_JOURNAL_RETENTION_SECONDS = 90 * 86400
-MIN_TOKEN_LENGTH = 16
+MIN_TOKEN_LENGTH = 32
+MAX_WEBHOOK_TOLERANCE_SECONDS = 600  # Stripe's libraries use 300; longer only widens the replay window
+_DAY, _YEAR = 86400, 366 * 86400
+# Inclusive bounds of every numeric setting: no zero that silently turns a check off (a
+# tolerance of 0 once disabled the signature's age check), no negative timeout or budget,
+# nothing non-finite.
+BOUNDS: dict[str, tuple[float, float]] = {
+    "stripe_timeout_seconds": (0.1, 60),
+    "stripe_retry_attempts": (1, 10),
+    "stripe_retry_max_seconds": (0, 120),
+    "db_timeout_ms": (10, 60_000),
+    "db_socket_timeout_ms": (10, 120_000),
+    "db_retry_attempts": (1, 10),
+    "db_retry_max_seconds": (0, 120),
+    "retry_backoff_seconds": (0, 30),
+    "webhook_tolerance_seconds": (1, MAX_WEBHOOK_TOLERANCE_SECONDS),
+    "webhook_max_attempts": (1, 100),
+    "webhook_deadline_seconds": (0.1, 9),  # Stripe waits 10 s for an answer
+    "max_body_bytes": (1024, 10 * 1024 * 1024),
+    "body_timeout_seconds": (1, 60),
+    "payment_deadline_seconds": (1, _DAY),
+    "checkout_expiry_seconds": (60, 30 * _DAY),
+    "reconcile_interval_seconds": (0.1, _DAY),
+    "reconcile_batch": (1, 10_000),
+    "reconcile_max_attempts": (1, 1000),
+    "reconcile_grace_seconds": (0, _DAY),
+    "sweep_lookback_seconds": (0, 30 * _DAY),  # Stripe lists events for 30 days
+    "stripe_read_rate": (0.1, 10_000),
+    "signature_alert_threshold": (1, 1_000_000),
+    "signature_alert_window_seconds": (1, _DAY),
+    "inbox_retention_seconds": (MIN_INBOX_RETENTION_SECONDS, 10 * _YEAR),
+    "journal_retention_seconds": (_DAY, 10 * _YEAR),
+    "consolidation_delay_seconds": (0, 7 * _DAY),
+    "trusted_proxy_hops": (0, 5),
+    "checkout_limit_per_ip": (1, 10_000_000),
+    "checkout_limit_global": (1, 10_000_000),
+    "checkout_limit_window_seconds": (1, 3600),
+}
 
 
 @dataclass(frozen=True)
@@ -56,6 +94,9 @@ class Settings:
     db_timeout_ms: int = 1500
     db_socket_timeout_ms: int = 3000
     db_retry_attempts: int = 3
+    # Acknowledged writes are on a majority of the replica set and in its journal, so a
+    # failover cannot roll them back. "majority" or a number of members (1: the primary only).
+    db_write_concern: str = "majority"
     db_retry_max_seconds: float = 4.0
     retry_backoff_seconds: float = 0.2
     webhook_tolerance_seconds: int = 300
@@ -63,6 +104,8 @@ class Settings:
     # One database deadline for a whole webhook request, so a 503 leaves well inside Stripe's 10 s.
     webhook_deadline_seconds: float = 6.0
     max_body_bytes: int = 256 * 1024
+    # The whole request body must arrive within this (a total, not per read: slow drips too).
+    body_timeout_seconds: float = 10.0
     payment_deadline_seconds: int = 900
     checkout_expiry_seconds: int = 86400
     reconcile_interval_seconds: float = 60.0
@@ -82,12 +125,23 @@ class Settings:
     # period ends it waits for late events and balance transactions.
     consolidation_periods: str = "hour,day,month"
     consolidation_delay_seconds: int = 3600
+    # Checkout rate limits per fixed window, shared by every dyno (counters in the database).
+    checkout_limit_per_ip: int = 20
+    checkout_limit_global: int = 600
+    checkout_limit_window_seconds: int = 60
+    # X-Forwarded-For/-Proto are believed for this many proxies (Heroku's router: 1; 0: none).
+    trusted_proxy_hops: int = 1
     log_level: str = "INFO"
 
     @property
     def db_name(self) -> str:
         """The database named in the URI path (``from_env`` refuses a URI without one)."""
         return urlparse(self.mongodb_uri).path.lstrip("/")
+
+    @property
+    def write_concern(self) -> str | int:
+        """``w`` of every write: "majority" or a number of replica-set members."""
+        return "majority" if self.db_write_concern == "majority" else int(self.db_write_concern)
 
     @property
     def livemode(self) -> bool:
@@ -98,7 +152,7 @@ class Settings:
     def from_env(cls, env: Mapping[str, str]) -> "Settings":
         """Build validated settings from a mapping (``os.environ`` in production).
 
-        Raises ConfigError naming every missing or malformed variable.
+        Raises ConfigError naming, in one line, every missing, malformed or unsafe variable.
         """
         missing = [name for name in REQUIRED if not env.get(name, "").strip()]
         if missing:
@@ -114,11 +168,7 @@ class Settings:
             "metrics_token": env.get("METRICS_TOKEN", "").strip(),
         }
         errors = [] if _database_name(values["mongodb_uri"]) else [MISSING_DATABASE_NAME]
-        errors += [
-            f"{name} must be at least {MIN_TOKEN_LENGTH} characters"
-            for name in ("ADMIN_TOKEN", "METRICS_TOKEN")
-            if 0 < len(values[name.lower()]) < MIN_TOKEN_LENGTH
-        ]
+        errors += _token_problems(values["admin_token"], values["metrics_token"])
         for f in fields(cls):
             name = f.name.upper()
             if f.name in values or name not in env:
@@ -127,10 +177,12 @@ class Settings:
                 values[f.name] = _parse(f.type, env[name])
             except ValueError:
                 errors.append(f"{name} must be a {_type_name(f.type)}")
-        if values.get("inbox_retention_seconds", MIN_INBOX_RETENTION_SECONDS) < MIN_INBOX_RETENTION_SECONDS:
-            errors.append(f"INBOX_RETENTION_SECONDS must be at least {MIN_INBOX_RETENTION_SECONDS} (30 days)")
-        if not values.get("webhook_deadline_seconds", 1) > 0:  # also refuses nan
-            errors.append("WEBHOOK_DEADLINE_SECONDS must be positive")
+                continue
+            if f.name in BOUNDS and not _within(values[f.name], *BOUNDS[f.name]):
+                errors.append(f"{name} must be from {BOUNDS[f.name][0]:g} to {BOUNDS[f.name][1]:g}")
+        concern = values.get("db_write_concern", "majority")
+        if concern != "majority" and not (concern.isdigit() and 1 <= int(concern) <= 50):
+            errors.append('DB_WRITE_CONCERN must be "majority" or a number of members from 1 to 50')
         if errors:
             raise ConfigError(errors)
         return cls(**values)
@@ -138,6 +190,24 @@ class Settings:
 
 def _database_name(uri: str) -> str:
     return urlparse(uri).path.lstrip("/")
+
+
+def _token_problems(admin: str, metrics: str) -> list[str]:
+    """Bearer tokens must be long enough not to be guessed, and the two must differ (the
+    scraper's token must not open the admin API)."""
+    problems = [
+        f"{name} must be at least {MIN_TOKEN_LENGTH} characters"
+        for name, token in (("ADMIN_TOKEN", admin), ("METRICS_TOKEN", metrics))
+        if 0 < len(token) < MIN_TOKEN_LENGTH
+    ]
+    if admin and admin == metrics:
+        problems.append("ADMIN_TOKEN and METRICS_TOKEN must differ")
+    return problems
+
+
+def _within(value: Any, low: float, high: float) -> bool:
+    """``value`` is a finite number in [low, high] (comparisons with nan are all False)."""
+    return isinstance(value, (int, float)) and math.isfinite(value) and low <= value <= high
 
 
 def _parse(kind: Any, text: str) -> Any:

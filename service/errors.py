@@ -6,9 +6,11 @@
     │   ├── WebhookRejected           400  bad/stale signature, malformed event
     │   ├── Unauthorized              401  missing or wrong bearer token (admin API, metrics)
     │   ├── NotFound                  404
+    │   ├── RequestTimeout            408  the body did not arrive within BODY_TIMEOUT_SECONDS
     │   ├── IdempotencyConflict       409  same Idempotency-Key, different body
     │   ├── PayloadTooLarge           413
     │   ├── UnsupportedMediaType      415
+    │   ├── RateLimited               429  too many requests (``retry_after`` seconds)
     │   └── ValidationFailed          422  well-formed but unacceptable (unknown SKU, ...)
     ├── DependencyError               5xx: something we depend on failed
     │   ├── DatabaseUnavailable       503  transient database failure after bounded retries
@@ -70,6 +72,11 @@ class NotFound(ClientError):
     code = "not_found"
 
 
+class RequestTimeout(ClientError):
+    http_status = 408
+    code = "request_timeout"
+
+
 class IdempotencyConflict(ClientError):
     http_status = 409
     code = "idempotency_conflict"
@@ -83,6 +90,17 @@ class PayloadTooLarge(ClientError):
 class UnsupportedMediaType(ClientError):
     http_status = 415
     code = "unsupported_media_type"
+
+
+class RateLimited(ClientError):
+    """Too many requests; ``retry_after`` (seconds) becomes the Retry-After header."""
+
+    http_status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message, details={"retry_after": retry_after})
+        self.retry_after = retry_after
 
 
 class ValidationFailed(ClientError):

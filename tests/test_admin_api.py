@@ -14,7 +14,7 @@ from service.http import admin, auth
 from service.http import metrics as metrics_export
 from tests.support.helpers import deliver, new_order
 
-TOKEN = "admin-token-0123456789abcdef"
+TOKEN = "admin-token-0123456789abcdef-0123456789"
 ADMIN_PATHS = [
     ("GET", "/admin/orders/stuck"),
     ("GET", "/admin/events"),
@@ -90,7 +90,7 @@ def test_token_is_compared_in_constant_time():
 
 
 def test_short_admin_token_is_refused_at_start():
-    """An ADMIN_TOKEN shorter than 16 characters is a configuration error, not a weak lock."""
+    """An ADMIN_TOKEN shorter than 32 characters is a configuration error, not a weak lock."""
     env = {"MONGODB_URI": "mongodb://127.0.0.1/x", "STRIPE_SECRET_KEY": "sk_test_x", "STRIPE_WEBHOOK_SECRET": "whsec_x"}
     with pytest.raises(ConfigError, match="ADMIN_TOKEN"):
         Settings.from_env({**env, "ADMIN_TOKEN": "short"})
@@ -118,7 +118,7 @@ def test_stuck_orders_lists_overdue_open_orders(admin_app, fake_stripe):
     cli = admin_app.test_cli_runner().invoke(args=["orders", "stuck", "--json"])
     assert [order["order_id"] for order in json.loads(cli.output)] == [overdue_id]
     assert len(client.get("/admin/orders/stuck?older_than=0", headers=bearer()).get_json()["orders"]) == 2
-    assert client.get("/admin/orders/stuck?limit=abc", headers=bearer()).status_code == 400
+    assert client.get("/admin/orders/stuck?limit=abc", headers=bearer()).status_code == 422
 
 
 def test_failed_events_are_listed_and_replayed(admin_app, fake_stripe):
@@ -159,4 +159,4 @@ def test_report_and_summary(admin_app, fake_stripe):
     summary = client.get("/admin/summary", headers=bearer()).get_json()
     assert summary["inbox"]["applied"] == 1 and summary["overdue_orders"] == 0
     assert summary["reconciler_health"]["stale"] is True  # no reconcile pass has ever completed here
-    assert client.get("/admin/report?since=yesterday", headers=bearer()).status_code == 400
+    assert client.get("/admin/report?since=yesterday", headers=bearer()).status_code == 422

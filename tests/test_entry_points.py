@@ -62,7 +62,7 @@ def test_gunicorn_refuses_a_bad_configuration_in_one_line_per_problem_before_any
     assert "Traceback" not in output
     problems = [line for line in output.splitlines() if line.startswith("configuration error: ")]
     assert sorted(problems) == [
-        "configuration error: ADMIN_TOKEN must be at least 16 characters",
+        "configuration error: ADMIN_TOKEN must be at least 32 characters",
         "configuration error: STRIPE_TIMEOUT_SECONDS must be a float",
     ]
     assert len(output.splitlines()) <= len(problems) + 1  # gunicorn's own "Starting gunicorn" line

@@ -60,6 +60,30 @@ def test_webhook_deliveries_are_counted_by_type_and_outcome(client, fake_stripe)
     assert delta("payments_stripe_api_calls_total", operation="POST /v1/payment_intents", outcome="ok") == 1
 
 
+@pytest.mark.parametrize(
+    "header",
+    ["t=1,v1=\u00e9", "t=1,v1=\u00ff" + "0" * 63, "t=\u0661,v1=00", "t=1 ,v1=00", "t=1,v1=" + "a" * 3000, "v1"],
+)
+def test_a_malformed_signature_header_is_a_counted_signature_failure_not_a_500(client, fake_stripe, header):
+    """A Stripe-Signature header Stripe could never send (non-ASCII, spaces, oversized) is a
+    400 invalid_signature that moves the signature-failure counter, like a wrong signature."""
+    _, pi_id = new_order(client)
+    body, _ = signed(fake_stripe.succeed(pi_id))
+    before = scrape(client)
+    response = client.post(
+        "/webhooks/stripe", data=body, headers={"Stripe-Signature": header, "Content-Type": "application/json"}
+    )
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == "invalid_signature"
+    after = scrape(client)
+    assert (
+        value(after, "payments_webhook_signature_failures_total", reason="invalid_signature")
+        == value(before, "payments_webhook_signature_failures_total", reason="invalid_signature") + 1
+    )
+    assert value(after, "payments_webhook_deliveries_total", type="unknown", outcome="error") == value(
+        before, "payments_webhook_deliveries_total", type="unknown", outcome="error"
+    )
+
+
 def test_stripe_failures_are_counted_by_outcome(client, fake_stripe):
     """A 503 then a success at checkout count one server_error and one ok attempt."""
     before = scrape(client)
@@ -104,11 +128,14 @@ def test_scrape_survives_a_database_outage(client, fail_point):
 
 def test_metrics_token_is_required_when_configured(make_app):
     """With METRICS_TOKEN set, a scrape without the bearer token is 401."""
-    app = make_app(METRICS_TOKEN="metrics-token-0123456789")
+    app = make_app(METRICS_TOKEN="metrics-token-0123456789-0123456789")
     client = app.test_client()
     assert client.get("/metrics").status_code == 401
     assert client.get("/metrics", headers={"Authorization": "Bearer nope-nope-nope-nope"}).status_code == 401
-    assert client.get("/metrics", headers={"Authorization": "Bearer metrics-token-0123456789"}).status_code == 200
+    assert (
+        client.get("/metrics", headers={"Authorization": "Bearer metrics-token-0123456789-0123456789"}).status_code
+        == 200
+    )
 
 
 @pytest.fixture
@@ -117,7 +144,7 @@ def two_workers(own_mongo, fake_stripe, tmp_path):
     metrics_dir = tmp_path / "prom"
     metrics_dir.mkdir()
     (metrics_dir / "counter_999999.db").write_bytes(b"stale")
-    settings = {"PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), "GUNICORN_THREADS": 2}
+    settings = {"PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
     with ServiceStack(str(tmp_path), mongo=own_mongo, fake=fake_stripe, env=settings, catalog=CATALOG[:1]) as stack:
         stack.start()
         yield stack.web, stack.env, metrics_dir

@@ -23,7 +23,7 @@ from tests.support.helpers import WEBHOOK_SECRET, deliver, new_order, signed
 from tests.support.processes import BIN
 from tests.support.stack import ServiceStack
 
-TOKEN = "openapi-admin-token-0123"
+TOKEN = "openapi-admin-token-" + "0123456789" * 2
 
 
 def load_spec():

@@ -76,7 +76,7 @@ def test_a_payment_intent_stripe_no_longer_knows_is_listed_not_an_error(client, 
     order_id, pi_id = new_order(client)
     deliver(client, fake_stripe.succeed(pi_id))
     with FakeStripe(api_key=API_KEY) as restarted:
-        token = "admin-token-0123456789"
+        token = "admin-token-" + "0123456789" * 3
         env = service_stack.environment(services.settings.db_name, fake=restarted, ADMIN_TOKEN=token)
         app = service_stack.make_app(env)
         cli = app.test_cli_runner().invoke(args=["reconcile", "--report", "--json"])

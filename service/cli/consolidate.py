@@ -24,7 +24,12 @@ from .output import echo_json, fail, json_mode, progress_reporter
 @click.option(
     "--period", "period_type", type=click.Choice(TYPES), default="day", show_default=True, help="Period type."
 )
-@click.option("--at", type=click.DateTime(), help="A UTC time inside the period (default: the last closed period).")
+@click.option(
+    "--at",
+    type=click.DateTime(),
+    help="A UTC time inside the period (default: the last closed period). A period not yet ended is "
+    "consolidated as far as it goes, its run marked provisional.",
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout (logs go to stderr).")
 @with_appcontext
 def consolidate_cmd(period_type: str, at: datetime | None, as_json: bool) -> None:
@@ -53,6 +58,8 @@ def consolidate_cmd(period_type: str, at: datetime | None, as_json: bool) -> Non
 def _print(run: dict) -> None:
     counts = run.get("counts") or {}
     verdict = "all matched" if run.get("ok") else f"{run.get('unmatched')} unmatched"
+    if run.get("provisional"):
+        verdict += " (provisional: the period has not ended)"
     click.echo(
         f"{run['period']} ({run['_id']}): {verdict}; "
         f"{counts.get('balance_transactions', 0)} balance transactions, {counts.get('matched', 0)} matched, "

@@ -8,8 +8,9 @@ from flask.cli import AppGroup
 
 from .. import handlers
 from ..errors import ServiceError
+from ..handlers.operations import MAX_AGE_SECONDS
 from ..handlers.views import stuck_order_json
-from .output import echo_json, fail, json_mode
+from .output import FiniteRange, echo_json, fail, json_mode
 
 orders_cli = AppGroup("orders", help="Orders: refunds, stuck payments, timelines.")
 
@@ -56,7 +57,11 @@ def orders_refund(order_id: str, amount: int | None, key: str | None, dry_run: b
 
 
 @orders_cli.command("stuck")
-@click.option("--older-than", type=float, help="Orders created more than SECONDS ago instead of past their deadline.")
+@click.option(
+    "--older-than",
+    type=FiniteRange(0, MAX_AGE_SECONDS),
+    help="Orders created more than SECONDS ago instead of past their deadline.",
+)
 @click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True, help="At most this many orders.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON list on stdout, nothing else.")
 def orders_stuck(older_than: float | None, limit: int, as_json: bool) -> None:

@@ -2,6 +2,7 @@
 failure is ``{"error": {"code", "message"}}``), and progress goes to stderr, only on a terminal."""
 
 import json
+import math
 import sys
 import time
 from collections.abc import Callable
@@ -48,3 +49,16 @@ def progress_reporter(every: float = 1.0) -> Callable[[str], None] | None:
             click.echo(f"… {message}", err=True)
 
     return report
+
+
+class FiniteRange(click.FloatRange):
+    """A float option within [min, max] that is also finite (click's FloatRange lets ``nan`` through)."""
+
+    name = "finite float range"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        """The value as a float, or a usage error (exit 2) naming the option."""
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number

@@ -15,24 +15,40 @@ from flask.cli import with_appcontext
 from .. import handlers
 from ..clock import utcnow
 from ..errors import ServiceError
+from ..handlers.operations import MAX_AGE_SECONDS
+from ..handlers.report import MAX_REPORT_HOURS
 from ..observability.logs import log
-from .output import echo_json, fail, json_mode, progress_reporter
+from .output import FiniteRange, echo_json, fail, json_mode, progress_reporter
 
 logger = logging.getLogger("service.reconcile")
 
 
 @click.command("reconcile")
-@click.option("--older-than", type=float, help="Check open orders older than SECONDS instead of past their deadline.")
+@click.option(
+    "--older-than",
+    type=FiniteRange(0, MAX_AGE_SECONDS),
+    help="Check open orders older than SECONDS instead of past their deadline.",
+)
 @click.option(
     "--loop",
     is_flag=True,
     help="Keep running a pass every --interval seconds until SIGTERM; each pass also consolidates the closed "
     "periods (CONSOLIDATION_PERIODS) not yet consolidated.",
 )
-@click.option("--interval", type=float, help="Seconds between passes with --loop (default RECONCILE_INTERVAL_SECONDS).")
+@click.option(
+    "--interval",
+    type=FiniteRange(0.1, 86400),
+    help="Seconds between passes with --loop (default RECONCILE_INTERVAL_SECONDS).",
+)
 @click.option("--report", is_flag=True, help="Print the consolidation report instead of healing.")
 @click.option("--since", type=click.DateTime(), help="Report window start (UTC); default --hours ago.")
-@click.option("--hours", type=float, default=24.0, show_default=True, help="Report window length.")
+@click.option(
+    "--hours",
+    type=FiniteRange(1 / 60, MAX_REPORT_HOURS),
+    default=24.0,
+    show_default=True,
+    help="Report window length.",
+)
 @click.option(
     "--dry-run",
     is_flag=True,

@@ -111,7 +111,7 @@ def start_simulator(env, port):
 def dev_tokens(env):
     """ADMIN_TOKEN and METRICS_TOKEN for this run, unless set: the admin API and /metrics
     behave as in production, with tokens the banner and `dev env` show."""
-    made = {name: secrets.token_urlsafe(18) for name in ("ADMIN_TOKEN", "METRICS_TOKEN") if not env.get(name)}
+    made = {name: secrets.token_urlsafe(32) for name in ("ADMIN_TOKEN", "METRICS_TOKEN") if not env.get(name)}
     env.update(made)
     return made
 

@@ -4,15 +4,13 @@ Pure. ``validate_catalog`` is all-or-nothing: the first bad entry raises Validat
 naming it, and nothing is returned to be written.
 """
 
-import re
 from typing import Any, Final
 
 from ..errors import ValidationFailed
+from .identifiers import CURRENCY, SKU, valid
 
 FIELDS: Final = frozenset({"sku", "name", "unit_amount", "currency"})
 MAX_UNIT_AMOUNT: Final = 99_999_999
-_SKU = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
-_CURRENCY = re.compile(r"^[a-z]{3}$")
 
 
 def validate_catalog(entries: object) -> list[dict[str, Any]]:
@@ -31,11 +29,11 @@ def _product(index: int, entry: object) -> dict[str, Any]:
         raise ValidationFailed(f"entry {index}: unit_amount must be an integer (minor units)")
     if not 1 <= amount <= MAX_UNIT_AMOUNT:
         raise ValidationFailed(f"entry {index}: unit_amount must be from 1 to {MAX_UNIT_AMOUNT}")
-    if not isinstance(sku, str) or not _SKU.match(sku):
+    if not valid(SKU, sku):
         raise ValidationFailed(f"entry {index}: sku must be 1-64 letters, digits, '_', '.' or '-'")
     if not isinstance(name, str) or not 1 <= len(name) <= 200:
         raise ValidationFailed(f"entry {index}: name must be a string of 1-200 characters")
     currency = str(currency).lower()
-    if not _CURRENCY.match(currency):
+    if not valid(CURRENCY, currency):
         raise ValidationFailed(f"entry {index}: currency must be a three-letter ISO code")
     return {"sku": sku, "name": name, "unit_amount": amount, "currency": currency}

@@ -7,26 +7,18 @@ a stable ``code`` for anything the client can fix.
 
 import hashlib
 import json
-import re
 import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, Final
 
 from ..errors import IdempotencyConflict, ValidationFailed
+from .identifiers import EMAIL, KEY, SKU, valid
 from .orders import PENDING
 
 MAX_ITEMS: Final = 50
 MAX_QUANTITY: Final = 1000
 MAX_AMOUNT: Final = 99_999_999  # Stripe's limit: eight digits of minor units
-_SKU = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
-# No control characters, and no lone surrogates (JSON "\ud800"), which cannot be stored as UTF-8.
-_EMAIL = re.compile(
-    r"^[^@\s\x00-\x1f\ud800-\udfff]{1,64}@[^@\s\x00-\x1f\ud800-\udfff]{1,189}"
-    r"\.[^@\s\x00-\x1f\ud800-\udfff]{1,63}$"
-)
-_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
-ORDER_ID = re.compile(r"^ord_[0-9a-f]{32}$")
 
 
 def parse_checkout(body: object) -> tuple[dict[str, int], str | None]:
@@ -46,7 +38,7 @@ def parse_checkout(body: object) -> tuple[dict[str, int], str | None]:
         if not isinstance(item, dict) or set(item) != {"sku", "quantity"}:
             raise ValidationFailed(f'items[{index}] must be {{"sku", "quantity"}}', code="invalid_item")
         sku, quantity = item["sku"], item["quantity"]
-        if not isinstance(sku, str) or not _SKU.match(sku):
+        if not valid(SKU, sku):
             raise ValidationFailed(f"items[{index}].sku is not a valid SKU", code="invalid_sku")
         if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= MAX_QUANTITY:
             raise ValidationFailed(
@@ -56,14 +48,14 @@ def parse_checkout(body: object) -> tuple[dict[str, int], str | None]:
         if merged[sku] > MAX_QUANTITY:
             raise ValidationFailed(f"quantity of {sku} exceeds {MAX_QUANTITY}", code="invalid_quantity")
     email = body.get("email")
-    if email is not None and (not isinstance(email, str) or not _EMAIL.match(email)):
+    if email is not None and not valid(EMAIL, email):
         raise ValidationFailed("email is not a valid address", code="invalid_email")
     return merged, email
 
 
 def check_idempotency_key(key: str | None) -> str | None:
     """Validate an Idempotency-Key header value (None allowed). Raises ValidationFailed."""
-    if key is not None and not _KEY.match(key):
+    if key is not None and not valid(KEY, key):
         raise ValidationFailed("Idempotency-Key must be 1-255 visible ASCII characters", code="invalid_idempotency_key")
     return key
 

@@ -4,22 +4,21 @@ Pure. A signed body can still be malformed (a Stripe bug, a test tool, a replay 
 hand-edited payload): it is refused with a 400 rather than stored or crashing the apply.
 """
 
-from typing import Any
+from typing import Any, Final
 
 from ..errors import WebhookRejected
 from .annotations import event_refs
+from .identifiers import EVENT_ID, valid
 
 
 def check_event_shape(event: Any) -> None:
     """Raise WebhookRejected (400) unless ``event`` looks like a Stripe event whose
-    identifiers the inbox can store: an ``evt_`` id, a type, an int64 ``created`` and a
+    identifiers the inbox can store: an ``evt_`` id (base62 and underscores), a type, an int64 ``created`` and a
     ``data.object``. Runs after the signature holds, before anything is stored."""
     data = event.get("data") if isinstance(event, dict) else None
     if not (
         isinstance(event, dict)
-        and isinstance(event.get("id"), str)
-        and event["id"].startswith("evt_")
-        and 4 < len(event["id"]) <= 255
+        and valid(EVENT_ID, event.get("id"))
         and isinstance(event.get("type"), str)
         and event["type"]
         and isinstance(event.get("created"), int)
@@ -48,3 +47,31 @@ def _storable(value: object) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+# Keys whose values authorise something (a PaymentIntent's or SetupIntent's ``client_secret``
+# confirms a payment from a browser; an endpoint's ``secret`` signs webhooks): never stored.
+SECRET_KEYS: Final = frozenset({"client_secret", "secret"})
+
+
+def without_secrets(event: Any) -> Any:
+    """A copy of ``event`` with every ``SECRET_KEYS`` key removed at any depth. Iterative, so a
+    deeply nested (but parseable) event cannot exhaust the stack."""
+    root: list[Any] = [None]
+    pending: list[tuple[Any, list[Any] | dict[str, Any], Any]] = [(event, root, 0)]
+    while pending:
+        value, parent, slot = pending.pop()
+        if isinstance(value, dict):
+            copy: dict[str, Any] = {}
+            parent[slot] = copy
+            for key, item in value.items():
+                if key not in SECRET_KEYS:
+                    copy[key] = None
+                    pending.append((item, copy, key))
+        elif isinstance(value, list):
+            items: list[Any] = [None] * len(value)
+            parent[slot] = items
+            pending.extend((item, items, index) for index, item in enumerate(value))
+        else:
+            parent[slot] = value
+    return root[0]

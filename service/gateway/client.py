@@ -5,6 +5,7 @@ bounded retries (transport.py); results are plain dicts.
 
 from typing import TYPE_CHECKING, Any
 
+import requests
 import stripe
 
 from ..config import Settings
@@ -36,7 +37,9 @@ class StripeGateway:
     def __init__(self, settings: Settings, journal: CallJournal | None = None) -> None:
         options: dict[str, Any] = {
             "max_network_retries": 0,
-            "http_client": stripe.RequestsClient(timeout=settings.stripe_timeout_seconds),
+            # One session for the process: under gevent a per-thread session would be one per
+            # request (greenlet), i.e. a new connection and TLS handshake to Stripe every time.
+            "http_client": stripe.RequestsClient(timeout=settings.stripe_timeout_seconds, session=requests.Session()),
         }
         if settings.stripe_api_base:
             options["base_addresses"] = {"api": settings.stripe_api_base}

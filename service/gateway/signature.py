@@ -1,13 +1,22 @@
 """Inbound webhook verification: the raw body, signed by any configured endpoint secret
-within the tolerance, parsed as JSON only after the signature holds."""
+within the tolerance, parsed as JSON only after the signature holds.
+
+Any ``Stripe-Signature`` header that is not one Stripe could have sent (not visible ASCII,
+longer than ``MAX_HEADER_LENGTH``, or anything stripe-python's parser or compare chokes on)
+is an ``invalid_signature``: a 400 counted as a signature failure, never a 500."""
 
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
 import stripe
 
 from ..errors import WebhookRejected
+
+# Stripe sends "t=<unix>,v1=<64 hex>[,v1=...][,v0=...]": a few hundred visible ASCII characters.
+MAX_HEADER_LENGTH = 2048
+_HEADER = re.compile(rf"[\x21-\x7e]{{1,{MAX_HEADER_LENGTH}}}")
 
 
 def verify_webhook(
@@ -17,10 +26,12 @@ def verify_webhook(
     tolerance: int,
 ) -> Any:
     """Return the parsed event if ``payload`` is signed by any of ``secrets`` within
-    ``tolerance`` seconds. Raises WebhookRejected (400) for a missing/bad/stale signature,
-    a body that is not UTF-8, or bad JSON."""
+    ``tolerance`` seconds. Raises WebhookRejected (400) for a missing, malformed, wrong or
+    stale signature, a body that is not UTF-8, or bad JSON; never anything else."""
     if not signature_header:
         raise WebhookRejected("missing Stripe-Signature header", code="missing_signature")
+    if not _HEADER.fullmatch(signature_header):
+        raise WebhookRejected("webhook signature verification failed", code="invalid_signature")
     try:
         text = payload.decode("utf-8") if isinstance(payload, bytes) else payload
     except UnicodeDecodeError:
@@ -33,13 +44,12 @@ def verify_webhook(
         except stripe.SignatureVerificationError as exc:
             # the signature matched this secret but the timestamp is too old
             stale = stale or "tolerance" in str(exc).lower()
+        except (TypeError, ValueError, OverflowError):  # a header the library's parser or compare cannot take
+            continue
     else:
         code = "stale_signature" if stale else "invalid_signature"
         raise WebhookRejected("webhook signature verification failed", code=code)
     try:
         return json.loads(text)
-    except (
-        ValueError,
-        RecursionError,
-    ):  # RecursionError: nested deeper than the parser goes
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
         raise WebhookRejected("webhook body is not valid JSON", code="malformed_event") from None

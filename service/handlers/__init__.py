@@ -12,6 +12,7 @@ from .database import is_ready, prepare_database
 from .inbox import list_events, preview_replay, replay_event
 from .operations import money_at_risk, stuck_orders
 from .plan import plan_reconcile
+from .ratelimits import check_checkout_rate
 from .reconcile import reconcile
 from .refund import refund_order
 from .report import consolidation_report
@@ -23,6 +24,7 @@ __all__ = [
     "Services",
     "apply_fact",
     "archive_product",
+    "check_checkout_rate",
     "consolidate_period",
     "consolidation_report",
     "get_consolidation",

@@ -9,7 +9,8 @@ from datetime import timedelta
 from typing import Any
 
 from ..clock import utcnow
-from ..domain.checkout import ORDER_ID, check_idempotency_key, fingerprint, parse_checkout, price_order, same_request
+from ..domain.checkout import check_idempotency_key, fingerprint, parse_checkout, price_order, same_request
+from ..domain.identifiers import ORDER_ID, valid
 from ..domain.orders import PENDING
 from ..errors import NotFound, ValidationFailed
 from ..observability.logs import log
@@ -71,7 +72,7 @@ def _finish(services: Services, order: Mapping[str, Any] | None, replayed: bool)
 
 def get_order(services: Services, order_id: str | None) -> Doc:
     """The order for a well-formed id. Raises NotFound, DatabaseUnavailable."""
-    order = ORDER_ID.match(order_id or "") and services.store.orders.get(order_id or "")
+    order = valid(ORDER_ID, order_id) and services.store.orders.get(order_id or "")
     if not order:
         raise NotFound("no such order", code="order_not_found")
     return order

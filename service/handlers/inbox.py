@@ -5,6 +5,7 @@ import json
 from typing import Any
 
 from ..domain.annotations import note_from_event
+from ..domain.identifiers import EVENT_ID, valid
 from ..domain.inbox import STATES
 from ..domain.ledger_events import LEDGER_EVENTS
 from ..domain.orders import decide, fact_from_event
@@ -64,6 +65,8 @@ def preview_replay(services: Services, event_id: str) -> dict[str, Any]:
 
 
 def _stored_event(services: Services, event_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    if not valid(EVENT_ID, event_id):  # not an event id: never stored, and not echoed
+        raise NotFound("no such stored event", code="event_not_found")
     row = services.store.inbox.get(event_id)
     if row is None:
         raise NotFound(f"no stored event {event_id}", code="event_not_found")

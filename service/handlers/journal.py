@@ -22,7 +22,7 @@ from .services import Services
 from .summary import Summary
 
 logger = logging.getLogger("service.journal")
-_CANCEL = re.compile(r"^/v1/payment_intents/(?P<id>[^/]+)/cancel$")
+_CANCEL = re.compile(r"/v1/payment_intents/(?P<id>[^/]+)/cancel")
 
 
 def resolve_unknown_calls(services: Services, summary: Summary, pace: Callable[[], None], now: datetime) -> None:
@@ -69,7 +69,7 @@ def _ask_stripe(services: Services, record: Mapping[str, Any], pace: Callable[[]
             "outcome": "refund exists" if refund else "no refund with this key",
             "found": response_summary(refund) if refund else None,
         }
-    cancel = _CANCEL.match(path)
+    cancel = _CANCEL.fullmatch(path)
     if cancel:
         pace()
         pi = gateway.retrieve_payment_intent(cancel.group("id"), order_id=order_id)

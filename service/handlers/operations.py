@@ -20,14 +20,17 @@ logger = logging.getLogger("service.reconcile")
 
 COUNT_CAP = 100_000  # counts stop here so a scrape stays cheap however large the history
 
+# The oldest an order can be asked about (``older_than``): a year; bounds every date computed from it.
+MAX_AGE_SECONDS = 366 * 86400
+
 
 def stuck_orders(services: Services, older_than: float | None = None, limit: int = 50) -> list[dict[str, Any]]:
     """Open orders past their payment deadline (with ``older_than``: created more than that
     many seconds ago), most overdue first, at most ``limit``. Raises ValidationFailed."""
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
         raise ValidationFailed("limit must be an integer from 1 to 1000", code="invalid_limit")
-    if older_than is not None and older_than < 0:
-        raise ValidationFailed("older_than must not be negative", code="invalid_older_than")
+    if older_than is not None and not 0 <= older_than <= MAX_AGE_SECONDS:  # also refuses nan
+        raise ValidationFailed(f"older_than must be from 0 to {MAX_AGE_SECONDS} seconds", code="invalid_older_than")
     now = utcnow()
     settings = services.settings
     cutoff = now if older_than is None else now - timedelta(seconds=older_than - settings.payment_deadline_seconds)

@@ -52,8 +52,10 @@ def reconcile(
     failures (they are counted and logged); raises DatabaseUnavailable only if the
     database is gone before the pass can start. A completed pass is recorded (with the
     loop ``interval``) for /metrics and the ``reconciler_stale`` check. ``consolidate``
-    adds step 6 (the worker loop passes it; a one-off pass leaves it to ``consolidate``).
-    ``progress`` (the CLI on a terminal) receives a line per step and per Stripe request."""
+    adds step 6 and runs the event sweep once per ``interval`` window across every worker (the
+    worker loop passes it; a one-off pass sweeps every time and leaves consolidation to the
+    ``consolidate`` command). ``progress`` (the CLI on a terminal) receives a line per step
+    and per Stripe request."""
     now = utcnow()
     summary, limiter = Summary(), RateLimiter(services.settings.stripe_read_rate, progress)
     settings = services.settings
@@ -67,7 +69,7 @@ def reconcile(
     limiter.begin("inbox replay")
     replay_inbox(services, summary, now)
     limiter.begin("Events API sweep")
-    sweep_events(services, summary, limiter, now, owner or uuid.uuid4().hex)
+    sweep_events(services, summary, limiter, now, owner or uuid.uuid4().hex, interval if consolidate else None)
     limiter.begin("ledger")
     post_pending(services, summary, limiter.wait)
     limiter.begin("unknown Stripe calls")

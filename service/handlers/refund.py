@@ -14,9 +14,9 @@ The order's ``refund`` annotation itself is set by the ``charge.refunded`` webho
 """
 
 import logging
-import re
 from typing import Any
 
+from ..domain.identifiers import KEY, valid
 from ..domain.orders import SETTLED_STATUSES
 from ..errors import NotFound, ValidationFailed
 from ..gateway import StripeGateway
@@ -24,7 +24,6 @@ from ..observability.logs import log
 from .services import Services
 
 logger = logging.getLogger("service.refund")
-_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 
 
 def refund_key(order_id: str, nth: int, amount: int | None) -> str:
@@ -72,7 +71,7 @@ def refund_order(
         isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= order["amount"]
     ):
         raise ValidationFailed(f"amount must be an integer from 1 to {order['amount']}", code="invalid_amount")
-    if key is not None and not _KEY.match(key):
+    if key is not None and not valid(KEY, key):
         raise ValidationFailed("key must be 1-255 printable ASCII characters", code="invalid_key")
     key = key or refund_key(order_id, len(order.get("refunds") or []) + 1, amount)
     refund = found = find_refund(services.gateway, order["payment_intent_id"], key, order_id)

@@ -8,17 +8,19 @@ Links, Dashboard charges) is counted and totalled per currency under ``not_ours`
 """
 
 from collections.abc import Iterator, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from ..domain.checkout import ORDER_ID
+from ..domain.identifiers import ORDER_ID, valid
 from ..domain.orders import PAID, PI_SUCCEEDED
-from ..errors import PaymentProviderError
+from ..errors import PaymentProviderError, ValidationFailed
 from .ratelimit import RateLimiter
 from .services import Services
 
 Doc = dict[str, Any]
 MISSING = "resource_missing"  # Stripe's code for an object it does not know
+# The longest window a report reads (every PaymentIntent created in it is listed from Stripe).
+MAX_REPORT_HOURS = 24 * 93
 
 
 def consolidation_report(services: Services, since: datetime, until: datetime) -> dict[str, Any]:
@@ -26,8 +28,14 @@ def consolidation_report(services: Services, since: datetime, until: datetime) -
 
     A paid order whose PaymentIntent Stripe does not know (keys of another account or mode, or
     the dev simulator restarted) is a ``payment_intent_not_found`` mismatch. Raises
+    ValidationFailed for an empty window or one longer than MAX_REPORT_HOURS, and
     PaymentProviderUnavailable/Error or DatabaseUnavailable if a source is unreadable (a
     partial report would look like missing money)."""
+    if not timedelta(0) < until - since <= timedelta(hours=MAX_REPORT_HOURS):
+        raise ValidationFailed(
+            f"the report window must end after it starts and last at most {MAX_REPORT_HOURS} hours",
+            code="invalid_window",
+        )
     limiter = RateLimiter(services.settings.stripe_read_rate)
     succeeded = [pi for pi in _payment_intents(services, limiter, since, until) if pi["status"] == PI_SUCCEEDED]
     orders = services.store.orders.for_payments(
@@ -43,7 +51,7 @@ def consolidation_report(services: Services, since: datetime, until: datetime) -
     for pi in succeeded:
         metadata_order_id = (pi.get("metadata") or {}).get("order_id")
         order = by_id.get(metadata_order_id) or by_pi.get(pi["id"])
-        if order is None and not ORDER_ID.match(str(metadata_order_id or "")):
+        if order is None and not valid(ORDER_ID, metadata_order_id):
             # Invoices, Payment Links, Dashboard charges: another integration's money, not a mismatch.
             row = not_ours.setdefault(pi["currency"], {"count": 0, "amount": 0})
             row["count"] += 1

@@ -17,6 +17,8 @@ class Summary:
     calls_resolved: int = 0
     consolidated: int = 0
     sweep: str = "not run"
+    # The scheduled window this pass swept in (its end, unix ms), when it ran on schedule.
+    sweep_window: int | None = None
 
     @property
     def ok(self) -> bool:

@@ -18,6 +18,7 @@ from .webhook import ingest_event, process_event
 
 logger = logging.getLogger("service.reconcile")
 SWEEP = "events-sweep"
+SWEEP_WINDOW = "events-sweep-window"
 # Every type the service acts on (orders, annotations, the ledger); Stripe allows at most 20.
 SWEPT_TYPES = sorted(set(EVENT_TRIGGERS) | set(NOTE_EVENTS) | set(LEDGER_EVENTS))
 
@@ -39,11 +40,22 @@ def replay_inbox(services: Services, summary: Summary, now: datetime) -> None:
             log(logger, logging.ERROR, "inbox replay failed", event_id=row["_id"], error=exc.message)
 
 
-def sweep_events(services: Services, summary: Summary, limiter: RateLimiter, now: datetime, owner: str) -> None:
+def sweep_events(
+    services: Services, summary: Summary, limiter: RateLimiter, now: datetime, owner: str, every: float | None = None
+) -> None:
     """Feed events Stripe lists since the checkpoint but our inbox lacks through the normal
     intake path. Holds a lease so one reconciler sweeps at a time; the checkpoint advances
-    only after every listed event is stored."""
+    only after every listed event is stored. With ``every`` (the worker loop's interval) the
+    sweep runs once per window of that length, whichever worker gets there first, however
+    many workers run: two workers do not list Stripe's events twice as often."""
     store, recovery = services.store, services.store.recovery
+    if every is not None:
+        now_ms, every_ms = int(now.timestamp() * 1000), max(1, int(every * 1000))
+        ends_ms = (now_ms // every_ms + 1) * every_ms
+        if not recovery.claim_window(SWEEP_WINDOW, now_ms, ends_ms):
+            summary.sweep = "skipped (already swept in this window)"
+            return
+        summary.sweep_window = ends_ms
     if not recovery.acquire_lease(SWEEP, owner, now, now + timedelta(minutes=10)):
         summary.sweep = "skipped (another reconciler holds the lease)"
         return
@@ -62,7 +74,7 @@ def sweep_events(services: Services, summary: Summary, limiter: RateLimiter, now
         for event in sorted(events, key=lambda e: e["created"]):
             if event["id"] not in known:
                 try:
-                    ingest_event(services, event, json.dumps(event))
+                    ingest_event(services, event)
                 except EventProcessingFailed:  # stored with its error; the inbox replay retries it
                     summary.failed += 1
                 summary.events_recovered += 1

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from ..domain.identifiers import ORDER_ID, valid
 from ..domain.ledger import order_position
 from ..errors import NotFound
 from .services import Services
@@ -18,6 +19,8 @@ from .views import iso, order_json
 def order_timeline(services: Services, order_id: str) -> dict[str, Any]:
     """{order, position, timeline}. Raises NotFound, DatabaseUnavailable."""
     store = services.store
+    if not valid(ORDER_ID, order_id):  # not an order id: never stored, and not echoed
+        raise NotFound("no such order", code="order_not_found")
     order = store.orders.get(order_id)
     if order is None:
         raise NotFound(f"no order {order_id}", code="order_not_found")
@@ -27,8 +30,12 @@ def order_timeline(services: Services, order_id: str) -> dict[str, Any]:
     timeline += [_event(row) for row in store.inbox.for_order(order_id, order.get("payment_intent_id"))]
     timeline += [_call(call) for call in store.journal.for_order(order_id)]
     timeline += [_entry(entry) for entry in entries]
-    timeline.sort(key=lambda item: item["at"])
+    # Stripe's times are whole seconds: within one second, show what happened here first.
+    timeline.sort(key=lambda item: (item["at"][:19], _RANK[item["what"]], item["at"]))
     return {"order": order_json(order), "position": order_position(entries), "timeline": timeline}
+
+
+_RANK = {"order": 0, "stripe_call": 1, "stripe_event": 2, "status": 3, "ledger": 4}
 
 
 def _created(order: Mapping[str, Any]) -> dict[str, Any]:

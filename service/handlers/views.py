@@ -67,7 +67,18 @@ def event_json(row: Mapping[str, Any]) -> dict[str, Any]:
 
 def consolidation_json(run: Mapping[str, Any]) -> dict[str, Any]:
     """A consolidation run as JSON (datetimes as ISO 8601; the mirror's cursor omitted)."""
-    fields = ("period", "period_type", "start", "end", "state", "ok", "unmatched", "started_at", "finished_at")
+    fields = (
+        "period",
+        "period_type",
+        "start",
+        "end",
+        "state",
+        "ok",
+        "provisional",
+        "unmatched",
+        "started_at",
+        "finished_at",
+    )
     body = {"run_id": run["_id"], **{name: iso(run.get(name)) for name in fields}}
     for name in ("counts", "totals", "balance", "items", "error"):
         if name in run:

@@ -7,13 +7,14 @@ error -> recorded on the row and EventProcessingFailed (500) until the row is pa
 ``failed`` after ``webhook_max_attempts``, then a 200 so Stripe stops.
 """
 
+import json
 import logging
 from collections.abc import Mapping
 from typing import Any
 
 from ..clock import utcnow
 from ..domain.annotations import event_refs, note_from_event
-from ..domain.events import check_event_shape
+from ..domain.events import check_event_shape, without_secrets
 from ..domain.inbox import APPLIED, FAILED, IGNORED, RECEIVED
 from ..domain.ledger_events import LEDGER_EVENTS
 from ..domain.ledger_events import PENDING as LEDGER_PENDING
@@ -43,9 +44,8 @@ def receive_webhook(services: Services, payload: bytes, signature_header: str | 
         event = services.gateway.verify_webhook(payload, signature_header)
         check_event_shape(event)
         delivery.event_type = event["type"]
-        text = payload.decode("utf-8") if isinstance(payload, bytes) else payload
         try:
-            outcome = ingest_event(services, event, text)
+            outcome = ingest_event(services, event)
         except ServiceError as exc:  # so the 5xx log line names the event
             exc.context["event_id"] = event["id"]
             raise
@@ -53,10 +53,12 @@ def receive_webhook(services: Services, payload: bytes, signature_header: str | 
         return outcome
 
 
-def ingest_event(services: Services, event: Mapping[str, Any], payload_text: str) -> Outcome:
+def ingest_event(services: Services, event: Mapping[str, Any]) -> Outcome:
     """Store ``event`` in the inbox unless it is there, then apply it unless it is finished.
 
-    The one intake path for webhooks and for events recovered from Stripe's Events API.
+    The one intake path for webhooks and for events recovered from Stripe's Events API. The
+    stored payload is the event without its secrets (``client_secret``): nothing stored can
+    confirm a payment.
     """
     payment_intent_id, order_id = event_refs(event)
     row = {
@@ -64,7 +66,7 @@ def ingest_event(services: Services, event: Mapping[str, Any], payload_text: str
         "type": event["type"],
         "state": RECEIVED,
         "attempts": 0,
-        "payload": payload_text,
+        "payload": json.dumps(without_secrets(event), separators=(",", ":")),
         "created": event["created"],
         "payment_intent_id": payment_intent_id,
         "order_id": order_id,

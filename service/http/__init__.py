@@ -6,12 +6,14 @@ Modules here parse requests and shape responses; every decision is a handler's.
 
 from flask import Flask
 
-from . import admin, api, errors, metrics, openapi, page
+from ..handlers import services_of
+from . import admin, api, errors, headers, metrics, openapi, page
 
 
 def register(app: Flask) -> None:
     """Attach every route, the JSON error mapping and the request log to ``app``."""
     errors.register(app)
+    headers.register(app, services_of(app).settings.trusted_proxy_hops)
     api.register(app)
     page.register(app)
     admin.register(app)

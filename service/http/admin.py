@@ -8,14 +8,19 @@ or wrong token answers 401. The guard runs before routing for *every* path under
 so no route, present, future or unknown, is reachable without the token.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
 from .. import handlers
 from ..clock import utcnow
-from ..errors import BadRequest, NotFound
+from ..domain.inbox import STATES
+from ..domain.periods import TYPES
+from ..errors import NotFound, ValidationFailed
+from ..handlers.operations import MAX_AGE_SECONDS
+from ..handlers.report import MAX_REPORT_HOURS
 from ..handlers.views import consolidation_json, event_json, iso, stuck_order_json
+from . import query
 from .auth import require_bearer
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -40,57 +45,22 @@ def _challenge(response: Response) -> Response:
     return response
 
 
-MAX_SECONDS = 10 * 366 * 86400  # ten years: any window an operator asks for, far from datetime's limits
-MAX_REPORT_HOURS = 366 * 24
-EARLIEST = datetime(2011, 1, 1, tzinfo=UTC)  # before Stripe had any payment of ours
-
-
-def _int_arg(name: str, default: int, maximum: int | None = None) -> int:
-    value = request.args.get(name)
-    try:
-        number = default if value is None else int(value)
-    except ValueError:
-        raise BadRequest(f"{name} must be an integer", code="invalid_query") from None
-    if maximum is not None and not 0 <= number <= maximum:
-        raise BadRequest(f"{name} must be from 0 to {maximum}", code="invalid_query")
-    return number
-
-
-def _window_start(until: datetime) -> datetime:
-    """The report window's start from ``since`` (ISO 8601, UTC unless it says otherwise) or
-    ``hours`` (default 24, at most a year). Raises BadRequest."""
-    since, hours = request.args.get("since"), request.args.get("hours", "24")
-    try:
-        if since:
-            start = datetime.fromisoformat(since)
-            start = start.replace(tzinfo=UTC) if start.tzinfo is None else start.astimezone(UTC)
-        else:
-            length = float(hours)
-            if not 0 < length <= MAX_REPORT_HOURS:  # also refuses nan and inf
-                raise ValueError(hours)
-            start = until - timedelta(hours=length)
-    except (ValueError, OverflowError):
-        raise BadRequest(
-            f"since must be an ISO 8601 date-time and hours a number from 0 to {MAX_REPORT_HOURS}",
-            code="invalid_query",
-        ) from None
-    if not EARLIEST <= start <= until:
-        raise BadRequest(f"since must be between {EARLIEST.date()} and now", code="invalid_query")
-    return start
+MAX_LIMIT = 1000
 
 
 @bp.get("/orders/stuck")
 def stuck() -> Response:
-    older_than = request.args.get("older_than")
-    orders = handlers.stuck_orders(
-        _services(), None if older_than is None else _int_arg("older_than", 0, MAX_SECONDS), _int_arg("limit", 50)
-    )
+    query.only(("older_than", "limit"))
+    older_than = query.number("older_than", None, 0, MAX_AGE_SECONDS)
+    limit = query.integer("limit", 50, 1, MAX_LIMIT)
+    orders = handlers.stuck_orders(_services(), older_than, limit)
     return jsonify({"orders": [stuck_order_json(order) for order in orders]})
 
 
 @bp.get("/events")
 def events() -> Response:
-    rows = handlers.list_events(_services(), request.args.get("state"), max(1, min(_int_arg("limit", 50), 1000)))
+    query.only(("state", "limit"))
+    rows = handlers.list_events(_services(), query.choice("state", STATES), query.integer("limit", 50, 1, MAX_LIMIT))
     return jsonify({"events": [event_json(row) for row in rows]})
 
 
@@ -104,8 +74,15 @@ def replay(event_id: str) -> Response:
 
 @bp.get("/report")
 def report() -> Response:
+    query.only(("since", "hours"))
     until = utcnow()
-    return jsonify(handlers.consolidation_report(_services(), _window_start(until), until))
+    earliest = until - timedelta(hours=MAX_REPORT_HOURS)
+    if "since" in request.args and "hours" in request.args:
+        raise ValidationFailed("give since or hours, not both", code="invalid_query", details={"field": "hours"})
+    hours = query.number("hours", None, 1 / 60, MAX_REPORT_HOURS)
+    since = query.instant("since", earliest, until)
+    start = since or until - timedelta(hours=hours or 24)
+    return jsonify(handlers.consolidation_report(_services(), start, until))
 
 
 @bp.get("/orders/<order_id>")
@@ -115,7 +92,10 @@ def order(order_id: str) -> Response:
 
 @bp.get("/consolidations")
 def consolidations() -> Response:
-    runs = handlers.list_consolidations(_services(), request.args.get("period"), _int_arg("limit", 50))
+    query.only(("period", "limit"))
+    runs = handlers.list_consolidations(
+        _services(), query.choice("period", TYPES), query.integer("limit", 50, 1, MAX_LIMIT)
+    )
     return jsonify({"consolidations": [consolidation_json(run) for run in runs]})
 
 

@@ -15,6 +15,7 @@ bp = Blueprint("api", __name__)
 @bp.post("/checkout")
 def checkout() -> tuple[Response, int]:
     services = handlers.services_of(current_app)
+    handlers.check_checkout_rate(services, request.remote_addr)
     order, client_secret, replayed = handlers.start_checkout(
         services, json_body(), request.headers.get("Idempotency-Key")
     )

@@ -1,21 +1,77 @@
-"""Reading request bodies: size limits that also hold for chunked bodies, and JSON that
-fails as a 4xx, never a 500."""
+"""Reading request bodies: a size limit that also holds for chunked bodies, one deadline for
+the whole body, and JSON that fails as a 4xx, never a 500.
 
+The deadline (``BODY_TIMEOUT_SECONDS``) is total, not per read: a client that sends a byte
+now and then cannot hold a connection longer than that. Under gunicorn the read side of the
+socket (``environ["gunicorn.socket"]``) is shut at the deadline, ending the read; a body
+that does not arrive in time is a 408, one cut short or malformed (a bad chunk) a 400; gunicorn
+then closes the connection (its reader failed: where the next request starts is unknown).
+"""
+
+import contextlib
+import socket
+import threading
+import time
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app, g, request
+from werkzeug.exceptions import HTTPException
 
-from ..errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
+from ..errors import BadRequest, PayloadTooLarge, RequestTimeout, UnsupportedMediaType
+
+_STEP = 64 * 1024
 
 
 def raw_body() -> bytes:
-    """The raw body (cached for ``get_json``). Werkzeug enforces MAX_CONTENT_LENGTH on a body
-    without Content-Length (chunked) by silently truncating it, so a streamed body that
-    reaches the limit is refused here with the same 413 as an oversized Content-Length."""
-    data = request.get_data()
-    if request.content_length is None and len(data) >= current_app.config["MAX_CONTENT_LENGTH"]:
+    """The whole body, read once within the deadline (cached for the request). Raises
+    PayloadTooLarge (413), RequestTimeout (408), BadRequest (400: cut short or malformed)."""
+    cached: bytes | None = g.get("raw_body")
+    if cached is not None:
+        return cached
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if request.content_length is not None and request.content_length > limit:
         raise PayloadTooLarge("the request body is too large")
+    data = _read_within(limit, time.monotonic() + current_app.config["BODY_TIMEOUT_SECONDS"])
+    if len(data) > limit:
+        raise PayloadTooLarge("the request body is too large")
+    g.raw_body = data
     return data
+
+
+def _read_within(limit: int, deadline: float) -> bytes:
+    stream, sock = request.stream, request.environ.get("gunicorn.socket")
+    # The server's reader loops until it has what it was asked for, so a per-read timeout
+    # would let a byte every few seconds through: at the deadline the socket's read side is
+    # shut instead, which ends any read in progress (a greenlet under gevent, not a thread).
+    cutter = threading.Timer(max(0.0, deadline - time.monotonic()), _shut_reads, (sock,)) if sock else None
+    if cutter is not None:
+        cutter.daemon = True
+        cutter.start()
+    chunks, size = [], 0
+    try:
+        while size <= limit:
+            data = stream.read(min(_STEP, limit + 1 - size))
+            if not data:
+                break
+            chunks.append(data)
+            size += len(data)
+    except HTTPException:
+        if time.monotonic() >= deadline:  # werkzeug's "client disconnected": our cut
+            raise RequestTimeout("the request body did not arrive in time") from None
+        raise  # werkzeug's 413 past the limit, or its 400 for a body shorter than announced
+    except Exception:  # the server's reader: a connection cut mid-body, an invalid chunk
+        if time.monotonic() >= deadline:
+            raise RequestTimeout("the request body did not arrive in time") from None
+        raise BadRequest("the request body could not be read", code="incomplete_body") from None
+    finally:
+        if cutter is not None:
+            cutter.cancel()
+    return b"".join(chunks)
+
+
+def _shut_reads(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RD)
 
 
 def require_json() -> None:
@@ -25,13 +81,10 @@ def require_json() -> None:
 
 
 def json_body() -> Any:
-    """The parsed JSON body. Raises UnsupportedMediaType, PayloadTooLarge, BadRequest."""
+    """The parsed JSON body. Raises UnsupportedMediaType, PayloadTooLarge, RequestTimeout, BadRequest."""
     require_json()
-    raw_body()
+    raw = raw_body()
     try:
-        body = request.get_json(silent=True)
-    except RecursionError:  # nested deeper than the parser can go: malformed, not a crash
-        body = None
-    if body is None:
-        raise BadRequest("the body is not valid JSON", code="invalid_json")
-    return body
+        return current_app.json.loads(raw)
+    except (ValueError, TypeError, RecursionError):  # RecursionError: nested deeper than the parser can go
+        raise BadRequest("the body is not valid JSON", code="invalid_json") from None

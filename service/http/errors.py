@@ -8,18 +8,17 @@ status; anything else is a bug, logged with its traceback and answered 500
 """
 
 import logging
-import re
 import time
 import uuid
 
 from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from ..errors import DependencyError, PayloadTooLarge, ServiceError
+from ..domain.identifiers import REQUEST_ID, valid
+from ..errors import DependencyError, PayloadTooLarge, RateLimited, ServiceError
 from ..observability.logs import log
 
 logger = logging.getLogger("service.http")
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 def error_response(exc: Exception) -> tuple[Response, int]:
@@ -32,7 +31,10 @@ def error_response(exc: Exception) -> tuple[Response, int]:
         if isinstance(exc, DependencyError):  # the detail is for operators: the log line keeps it
             g.error_detail = exc.message
             body["error"]["message"] = exc.public_message
-        return jsonify(body), exc.http_status
+        response = jsonify(body)
+        if isinstance(exc, RateLimited):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response, exc.http_status
     if isinstance(exc, HTTPException):
         if exc.code == 413:
             return error_response(PayloadTooLarge("the request body is too large"))
@@ -46,7 +48,7 @@ def error_response(exc: Exception) -> tuple[Response, int]:
 def _start() -> None:
     g.started = time.monotonic()
     supplied = request.headers.get("X-Request-Id", "")
-    g.request_id = supplied if _REQUEST_ID.match(supplied) else uuid.uuid4().hex
+    g.request_id = supplied if valid(REQUEST_ID, supplied) else uuid.uuid4().hex
 
 
 def _finish(response: Response) -> Response:
@@ -60,6 +62,7 @@ def _finish(response: Response) -> Response:
         status=response.status_code,
         duration_ms=round((time.monotonic() - g.started) * 1000, 1),
         request_id=g.request_id,
+        client_ip=request.remote_addr,
         order_id=g.get("order_id"),
         event_id=g.get("event_id"),
         error=g.get("error_code"),

@@ -17,6 +17,7 @@ from .journal import JournalStore
 from .ledger import LedgerStore
 from .operations import OperationsStore
 from .orders import OrderStore
+from .ratelimits import RateLimitStore
 from .recovery import RecoveryStore
 from .retry import RetryPolicy, request_deadline
 
@@ -26,7 +27,8 @@ __all__ = ["RetryPolicy", "Store"]
 class Store:
     """The handlers' one door to the database: ``orders``, ``inbox``, ``catalog``,
     ``recovery`` (the reconciler's queries), ``operations`` (the operator's counts),
-    ``journal`` (Stripe calls), ``ledger`` and ``consolidation``, all sharing ``retry``."""
+    ``journal`` (Stripe calls), ``ledger``, ``consolidation`` and ``rate_limits``, all sharing
+    ``retry``."""
 
     def __init__(self, retry: RetryPolicy) -> None:
         self.retry = retry
@@ -38,6 +40,7 @@ class Store:
         self.journal = JournalStore(retry)
         self.ledger = LedgerStore(retry)
         self.consolidation = ConsolidationStore(retry)
+        self.rate_limits = RateLimitStore(retry)
 
     @staticmethod
     @contextlib.contextmanager

@@ -1,8 +1,11 @@
 """Database connection, indexes and readiness: the only code that opens or closes the client.
 
 The client is created lazily (``connect=False``) so nothing touches the network before
-gunicorn forks its workers. Every write is journaled (``journal=True`` on the client):
-an acknowledged order or inbox row survives ``kill -9`` of the database. pymongo's own
+gunicorn forks its workers. Every write is acknowledged by a majority of the replica set
+(``w="majority"``, DB_WRITE_CONCERN) and journaled (``journal=True``): an acknowledged order,
+inbox row or ledger entry survives ``kill -9`` of the database and a failover (a ``w: 1``
+write can be rolled back when the primary that took it steps down before a secondary has
+it). Rate-limit counters, which are not money, are written ``w: 1`` (ratelimits.py). pymongo's own
 retryable reads/writes are switched off so that retries are not stacked: ``RetryPolicy``
 (retry.py) is the only retry layer, bounded by attempts, by total time
 per call and, for a webhook request, by one deadline for the whole request
@@ -28,7 +31,9 @@ def connect(settings: Settings) -> Any:
         host=settings.mongodb_uri,
         db=settings.db_name,
         connect=False,
+        w=settings.write_concern,
         journal=True,
+        wTimeoutMS=settings.db_socket_timeout_ms,  # the server answers before our socket gives up
         retryWrites=False,
         retryReads=False,
         serverSelectionTimeoutMS=settings.db_timeout_ms,

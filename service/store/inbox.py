@@ -1,4 +1,4 @@
-"""The webhook inbox: one row per Stripe event id, the raw payload kept verbatim.
+"""The webhook inbox: one row per Stripe event id, with its payload (less its secrets).
 
 Insert-or-get is one command, so a duplicate delivery costs one round trip; finishing and
 failing a row are conditional on it not being finished, so a late retry cannot undo an

@@ -9,6 +9,7 @@ import contextlib
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+import pymongo
 from pymongo import ASCENDING
 from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError
@@ -20,6 +21,7 @@ from .paging import paged_by_created
 from .retry import RetryPolicy
 
 Doc = dict[str, Any]
+BALANCES_SECONDS = 120
 
 
 def _ledger() -> "Collection[Doc]":
@@ -127,7 +129,8 @@ class LedgerStore:
 
     def account_balances(self) -> dict[tuple[str, str], int]:
         """{(account, currency): balance} over the whole ledger, summed by the database
-        (one aggregation; nothing but the totals reaches this process)."""
+        (one aggregation, up to ``BALANCES_SECONDS``; nothing but the totals reaches this
+        process). Its cost grows with the ledger: callers run it per day, not per request."""
         pipeline: list[Doc] = [
             {"$unwind": "$lines"},
             {
@@ -137,7 +140,13 @@ class LedgerStore:
                 }
             },
         ]
-        rows = self.retry.run(lambda: list(_ledger().aggregate(pipeline)), "ledger_balances")
+
+        def op() -> list[Doc]:
+            # A whole-ledger sum takes longer than one ordinary command: its own time budget.
+            with pymongo.timeout(BALANCES_SECONDS):
+                return list(_ledger().aggregate(pipeline))
+
+        rows = self.retry.run(op, "ledger_balances")
         return {(row["_id"]["account"], row["_id"]["currency"]): int(row["total"]) for row in rows}
 
     def get_many(self, entry_ids: Iterable[str]) -> list[Entry]:

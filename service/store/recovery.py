@@ -8,7 +8,7 @@ is spent.
 """
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pymongo import ASCENDING, ReturnDocument
@@ -115,6 +115,24 @@ class RecoveryStore:
             ),
             "set_checkpoint",
         )
+
+    def claim_window(self, name: str, now: int, until: int) -> bool:
+        """Claim the scheduled run of ``name`` for the window ending at ``until`` (unix ms):
+        True for exactly one caller per window, whichever worker asks first; False when the
+        window (or a later one) is taken. One conditional upsert on checkpoint ``name``."""
+
+        def op() -> bool:
+            try:
+                Checkpoint._get_collection().update_one(
+                    {"_id": name, "value": {"$lte": now}},
+                    {"$set": {"value": until, "updated_at": datetime.fromtimestamp(now / 1000, UTC)}},
+                    upsert=True,
+                )
+                return True
+            except DuplicateKeyError:  # the window is taken: the checkpoint exists with a later end
+                return False
+
+        return self.retry.run(op, "claim_window")
 
     def acquire_lease(self, name: str, owner: str, now: datetime, until: datetime) -> bool:
         """Take or renew lease ``name`` for ``owner`` until ``until``; False if another holds it."""

@@ -32,8 +32,9 @@ T = TypeVar("T")
 
 logger = logging.getLogger("service.db")
 
-# Server error codes that mean "try again" (shutdown, step-down, network, time limits).
-_TRANSIENT_CODES = {6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436}
+# Server error codes that mean "try again" (shutdown, step-down, network, time limits, and 64:
+# the majority did not acknowledge within wtimeout; every write here is safe to repeat).
+_TRANSIENT_CODES = {6, 7, 64, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436}
 
 
 def is_transient(exc: BaseException) -> bool:

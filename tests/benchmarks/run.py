@@ -67,6 +67,12 @@ def parse_args(argv):
         "make the pass ~10 s of sleeping, whatever the database does)",
     )
     parser.add_argument(
+        "--gunicorn-args",
+        default="",
+        help="extra gunicorn options for both servers, e.g. '--worker-class gthread --threads 4' "
+        "to measure another worker class than the Procfile's",
+    )
+    parser.add_argument(
         "--phases", nargs="+", default=list(PHASES), choices=PHASES, help="what to run (checkout needs webhooks)"
     )
     return parser.parse_args(argv)
@@ -102,8 +108,11 @@ def command_counts(stack, app):
 def serve_phases(stack, app, args, results):
     """In-process command counts, then webhook and/or checkout load against gunicorn."""
     env = stack.environment(DB_NAME)
-    bare = stack.gunicorn("gunicorn-bare.log", env, server_class=servers.GunicornApp, target=servers.BARE_TARGET)
-    service = stack.gunicorn("gunicorn-service.log", env, server_class=servers.GunicornApp)
+    extra = args.gunicorn_args.split()
+    bare = stack.gunicorn(
+        "gunicorn-bare.log", env, server_class=servers.GunicornApp, target=servers.BARE_TARGET, extra=extra
+    )
+    service = stack.gunicorn("gunicorn-service.log", env, server_class=servers.GunicornApp, extra=extra)
     results["rss"] = {}
     try:
         service.start()

@@ -10,15 +10,17 @@ BARE_TARGET = "tests.benchmarks.bare_app:app"
 
 
 class GunicornApp(Gunicorn):
-    """The Procfile's ``web`` command with its WSGI target swapped for ``target``."""
+    """The Procfile's ``web`` command with its WSGI target swapped for ``target`` and
+    ``extra`` gunicorn options before it (the command line wins over the config file)."""
 
-    def __init__(self, app_env, log_path, workers=2, target=SERVICE_TARGET):
+    def __init__(self, app_env, log_path, workers=2, target=SERVICE_TARGET, extra=()):
         super().__init__(app_env, log_path, workers)
-        self.target = target
+        self.target, self.extra = target, list(extra)
 
     def argv(self):
-        """The command line: the Procfile's, same config, only the app target replaced."""
-        return [self.target if arg == SERVICE_TARGET else arg for arg in super().argv()]
+        """The command line: the Procfile's, same config, the app target replaced, ``extra`` added."""
+        argv = [self.target if arg == SERVICE_TARGET else arg for arg in super().argv()]
+        return [*argv[:-1], *self.extra, argv[-1]]
 
     def worker_pids(self):
         """PIDs of the worker processes (children of the gunicorn master)."""

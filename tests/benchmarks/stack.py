@@ -11,7 +11,13 @@ from tests.support.processes import ROOT
 from tests.support.stack import ServiceStack
 
 # Production defaults otherwise (no fast test budgets, INFO logs, one webhook secret).
-BENCHMARK_SETTINGS = {"STRIPE_PUBLISHABLE_KEY": "pk_test_bench", "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET}
+# Checkout rate limits raised: the load generator is one client sending thousands of checkouts.
+BENCHMARK_SETTINGS = {
+    "STRIPE_PUBLISHABLE_KEY": "pk_test_bench",
+    "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+    "CHECKOUT_LIMIT_PER_IP": "10000000",
+    "CHECKOUT_LIMIT_GLOBAL": "10000000",
+}
 
 
 class Stack(ServiceStack):

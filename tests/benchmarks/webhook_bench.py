@@ -71,10 +71,11 @@ def orders_for_rate(rate, duration, warmup):
     return math.ceil(rate * (duration + warmup) * 1.05 / NEW_SHARE) + 2 * workload.LAG
 
 
-def run_phases(stack, targets, db_name, args):
+def run_phases(stack, targets, db_name, args, own_rates=True):
     """Saturation rounds (alternating between ``targets``, a list of (name, server)), then a
     fixed-rate run for each at half the first target's best throughput, and for the others
-    also at half their own (``name@own``).
+    also at half their own (``name@own``); without ``own_rates``, one fixed-rate run each at
+    half the slowest target's best throughput.
 
     Returns {"saturation": {name: [round results]}, "fixed_rate": {name: result}, "rate": r}.
     """
@@ -99,9 +100,10 @@ def run_phases(stack, targets, db_name, args):
                 )
             )
     best = {name: max(r["throughput_rps"] for r in rounds) for name, rounds in saturation.items()}
-    rate = round(0.5 * best[targets[0][0]], 1)
+    rate = round(0.5 * (best[targets[0][0]] if own_rates else min(best.values())), 1)
     runs = [(name, server, rate) for name, server in targets]
-    runs += [(f"{name}@own", server, round(0.5 * best[name], 1)) for name, server in targets[1:]]
+    if own_rates:
+        runs += [(f"{name}@own", server, round(0.5 * best[name], 1)) for name, server in targets[1:]]
     fixed = {}
     for name, server, run_rate in runs:
         seed += 1

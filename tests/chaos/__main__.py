@@ -1,5 +1,6 @@
-"""``python -m tests.chaos [--orders 500] [--fault-rate 0.1] [--seed 1]``: prints the table;
-exit status 0 only if nothing was lost or applied twice."""
+"""``python -m tests.chaos [--orders 500] [--fault-rate 0.1] [--seed 1] [--instances 2]
+[--reconcilers 2]``: prints the table; exit status 0 only if nothing was lost or applied
+twice, no window was swept twice, no period consolidated twice and nothing secret is stored."""
 
 import argparse
 import sys
@@ -18,6 +19,7 @@ def table(figures):
     rows = [
         ("orders (checkouts ok)", f"{figures['orders']} ({figures['checkouts_ok']})"),
         ("fault rate, seed", f"{figures['fault_rate']}, {figures['seed']}"),
+        ("web instances, reconcile workers", f"{figures['instances']}, {figures['reconcilers']}"),
         ("events sent", figures["events_sent"]),
         ("deliveries", figures["deliveries"]),
     ]
@@ -26,13 +28,26 @@ def table(figures):
         ("checkout 5xx answered (client retried)", figures["checkout_5xx"]),
         ("webhook 5xx answered", figures["webhook_5xx"]),
         ("webhook no answer (DB killed)", figures["webhook_no_answer"]),
-        ("reconcile", figures["reconcile"]),
+        ("duplicates delivered to every instance at once", figures["duplicates_to_both"]),
+        ("reconcile worker passes / scheduled sweeps", f"{figures['reconcile_passes']} / {figures['sweeps']}"),
+        ("sweeps in a window already swept", figures["sweeps_in_a_taken_window"]),
+        (
+            "periods consolidated / consolidated twice",
+            f"{figures['periods_consolidated']} / {figures['periods_consolidated_twice']}",
+        ),
+        ("final reconcile (last of N passes)", f"{figures['reconcile']} (N={figures['final_passes']})"),
         ("orders paid / expected", f"{figures['paid']} / {figures['expected_paid']}"),
         ("lost", figures["lost"]),
         ("double-applied", figures["double_applied"]),
         ("regressed", figures["regressed"]),
         ("PaymentIntent created twice", figures["pi_created_twice"]),
         ("events not applied", figures["events_unapplied"]),
+        ("balance transactions / ledger entries", f"{figures['balance_transactions']} / {figures['ledger_entries']}"),
+        ("ledger entries unbalanced", figures["ledger_unbalanced"]),
+        ("balance transactions unmatched", figures["balance_transactions_unmatched"]),
+        ("ledger Stripe balance != Stripe's", figures["stripe_balance_differs"]),
+        ("events still waiting for the ledger", figures["ledger_pending"]),
+        ("secrets at rest (every collection)", figures["secrets_at_rest"]),
         ("time to heal (reconcile pass)", f"{figures['time_to_heal_s']} s"),
         ("wall time", f"{figures['wall_s']} s"),
     ]
@@ -47,9 +62,20 @@ def main(argv=None):
         "--fault-rate", type=float, default=0.1, help="share of calls and deliveries that fail (default: %(default)s)"
     )
     parser.add_argument("--seed", type=int, default=1, help="random seed: the same seed, the same run")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default: %(default)s)")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="gunicorn workers per web instance (default: %(default)s)"
+    )
+    parser.add_argument("--instances", type=int, default=2, help="web instances (gunicorn masters, as dynos)")
+    parser.add_argument("--reconcilers", type=int, default=2, help="reconcile workers (reconcile --loop)")
     args = parser.parse_args(argv)
-    figures, ok = run(args.orders, args.fault_rate, args.seed, workers=args.workers)
+    figures, ok = run(
+        args.orders,
+        args.fault_rate,
+        args.seed,
+        workers=args.workers,
+        instances=args.instances,
+        reconcilers=args.reconcilers,
+    )
     print("\n".join(table(figures)))
     print("RESULT: " + ("OK, nothing lost or applied twice" if ok else "INVARIANT VIOLATED"))
     return 0 if ok else 1

@@ -1,16 +1,23 @@
-"""The invariants of a chaos run, read from the database and the fake Stripe."""
+"""The invariants of a chaos run, read from the database, the fake Stripe and the reconcile
+workers' logs."""
 
+import json
 from collections import Counter
 
 import pymongo
 from pymongo.uri_parser import parse_uri
 
 from tests.faults.invariants import chain_problems, duplicate_facts
+from tests.support.secrets import scan_database
+
+from .money import ledger_figures
 
 
 def verify(stack, placed):
     """Return the figures: expected_paid, paid, lost, double_applied, regressed,
-    pi_created_twice, events_unapplied."""
+    pi_created_twice, events_unapplied; with reconcile workers, their passes and sweeps (and
+    sweeps in a window another already took), consolidation runs per period; secrets at rest;
+    and the ledger's (see money.ledger_figures)."""
     client = pymongo.MongoClient(stack.env["MONGODB_URI"], serverSelectionTimeoutMS=10000)
     db = client[parse_uri(stack.env["MONGODB_URI"])["database"]]
     try:
@@ -36,6 +43,28 @@ def verify(stack, placed):
                 1 for event_id in delivered_types if inbox.get(event_id) not in ("applied", "ignored")
             ),
             "orders_in_db": len(orders),
+            **ledger_figures(db, stack.fake),
+            **_workers(stack, db),
+            "secrets_at_rest": sum(len(hits) for hits in scan_database(db).values()),
         }
     finally:
         client.close()
+
+
+def _workers(stack, db):
+    """What the reconcile workers did: passes, scheduled sweeps (each window swept once at
+    most), and consolidation runs (each period once)."""
+    passes = []
+    for text in stack.reconciler_logs():
+        for line in text.splitlines():
+            if line.startswith("{") and '"msg":"reconcile pass"' in line:
+                passes.append(json.loads(line))
+    swept = Counter(entry.get("sweep_window") for entry in passes if entry.get("sweep") in ("done", "failed"))
+    runs = Counter(run["period"] for run in db.consolidations.find({}, {"period": 1}))
+    return {
+        "reconcile_passes": len(passes),
+        "sweeps": sum(swept.values()),
+        "sweeps_in_a_taken_window": sum(count - 1 for count in swept.values()),
+        "periods_consolidated": len(runs),
+        "periods_consolidated_twice": sum(1 for count in runs.values() if count > 1),
+    }

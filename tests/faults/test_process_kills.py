@@ -125,3 +125,32 @@ def test_worker_sigkilled_while_waiting_on_stripe_leaves_one_payment_intent(faul
     healed = stack.order(order["_id"])
     assert healed["payment_intent_id"] in stack.fake.payment_intents
     assert healed["status"] == ("paid" if customer_retries else "pending")
+
+
+def test_worker_sigkilled_between_the_journal_record_and_stripes_answer_is_resolved_by_reconcile(faults):
+    """The worker dies after the 'sent' record and before Stripe answers: the record stays 'sent'
+    (an outcome we do not know); past its expected end a reconcile pass asks Stripe and resolves
+    it with the PaymentIntent Stripe did create."""
+    stack = faults
+    key = f"journal-kill-{time.monotonic_ns()}"
+    before = stack.fake.payment_intents_created
+    posts = stack.fake.count("POST", "/v1/payment_intents")
+    stack.fake.inject("POST", "/v1/payment_intents", "delay", delay=1.5)
+    flight = stack.checkout_in_flight(key)
+    wait_for(lambda: stack.fake.count("POST", "/v1/payment_intents") > posts)
+    kill_worker_holding(stack, flight)
+    wait_for(lambda: stack.fake.payment_intents_created == before + 1)  # Stripe finished the call
+    order = stack.db.orders.find_one({"idempotency_key": key})
+    [record] = list(stack.db.stripe_calls.find({"order_id": order["_id"], "path": "/v1/payment_intents"}))
+    assert record["state"] == "sent" and "completed_at" not in record and record["money"] is True
+    first = stack.reconcile()
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert stack.db.stripe_calls.find_one({"_id": record["_id"]})["state"] == "sent"  # not overdue yet
+    # The call's budget is 20-odd seconds; instead of waiting it out, its expected end is moved to the past.
+    stack.db.stripe_calls.update_one({"_id": record["_id"]}, {"$set": {"expected_end": record["started_at"]}})
+    second = stack.reconcile()
+    assert second.returncode == 0, second.stdout + second.stderr
+    resolved = stack.db.stripe_calls.find_one({"_id": record["_id"]})
+    pi_ids = [pi["id"] for pi in stack.fake.payment_intents.values() if pi["metadata"].get("order_id") == order["_id"]]
+    assert resolved["state"] == "resolved" and [pi["id"] for pi in resolved["resolution"]["found"]] == pi_ids
+    assert len(pi_ids) == 1

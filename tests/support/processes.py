@@ -85,7 +85,7 @@ class Gunicorn:
                     children(self.process.pid)
                 ) >= int(self.env["WEB_CONCURRENCY"]):
                     return
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or too busy to answer within 1 s
                 pass
             time.sleep(0.1)
         raise RuntimeError("gunicorn did not come up:\n" + self.logs())

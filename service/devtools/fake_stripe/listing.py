@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from .errors import invalid
 from .forms import to_int, to_list
@@ -62,16 +62,26 @@ def page(items: list[dict], keep: Callable[[dict], bool], params: dict, url: str
     for cursor, name in ((after, "starting_after"), (before, "ending_before")):
         if cursor is not None and cursor not in ids:
             raise invalid(f"No such {kind}: '{cursor}'", param=name, code="resource_missing")
+    # Lazily: a page costs its items (plus what the filter skips), not the whole list.
     if after is not None:
-        rest = [item for item in items[ids.index(after) + 1 :] if keep(item)]
-        data = rest[:limit]
+        data, more = _take(items[ids.index(after) + 1 :], keep, limit)
     elif before is not None:
-        rest = [item for item in items[: ids.index(before)] if keep(item)]
-        data = rest[-limit:]
+        data, more = _take(reversed(items[: ids.index(before)]), keep, limit)
+        data.reverse()
     else:
-        rest = [item for item in items if keep(item)]
-        data = rest[:limit]
-    return {"object": "list", "data": data, "has_more": len(rest) > limit, "url": url}
+        data, more = _take(items, keep, limit)
+    return {"object": "list", "data": data, "has_more": more, "url": url}
+
+
+def _take(items: Iterable[dict], keep: Callable[[dict], bool], limit: int) -> tuple[list[dict], bool]:
+    """The first ``limit`` kept items, and whether a further one exists."""
+    data: list[dict] = []
+    for item in items:
+        if keep(item):
+            if len(data) == limit:
+                return data, True
+            data.append(item)
+    return data, False
 
 
 def search_filter(query: str) -> Callable[[dict], bool]:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from ...domain.identifiers import CONSOLIDATION_RUN_ID, valid
 from ...domain.periods import TYPES, Period, last_closed, parse_types, period_containing, previous
 from ...errors import NotFound, ServiceError, ValidationFailed
 from ...observability.logs import log
@@ -27,14 +28,13 @@ def consolidate_period(
     services: Services, period_type: str, at: datetime | None, now: datetime, pace: Callable[[], None]
 ) -> dict[str, Any] | None:
     """Consolidate the period of ``period_type`` containing ``at`` (default: the last closed
-    one). Returns the stored run, or None when another worker is running that period.
-    Raises ValidationFailed for an unknown type or a period not yet closed."""
+    one). A period that has not ended yet is consolidated as far as it goes and its run is
+    marked ``provisional`` (the worker only ever runs closed ones). Returns the stored run, or
+    None when another worker is running that period. Raises ValidationFailed for an unknown type."""
     if period_type not in TYPES:
         raise ValidationFailed(f"period must be one of {', '.join(TYPES)}", code="invalid_period")
     period = period_containing(period_type, at) if at else last_closed(period_type, now, timedelta(0))
-    if period.end > now:
-        raise ValidationFailed(f"{period.key} has not ended yet (it ends {period.end.isoformat()})", code="period_open")
-    return consolidate(services, period, pace)
+    return consolidate(services, period, pace, provisional=period.end > now)
 
 
 def consolidate_due(services: Services, summary: Summary, pace: Callable[[], None], now: datetime) -> None:
@@ -50,7 +50,7 @@ def consolidate_due(services: Services, summary: Summary, pace: Callable[[], Non
         if not due:
             continue
         try:
-            if consolidate(services, due[0], pace) is not None:
+            if consolidate(services, due[0], pace, once=True) is not None:
                 summary.consolidated += 1
         except ServiceError as exc:
             summary.failed += 1
@@ -75,6 +75,8 @@ def list_consolidations(services: Services, period_type: str | None, limit: int)
 
 def get_consolidation(services: Services, run_id: str) -> dict[str, Any]:
     """One run with its items. Raises NotFound."""
+    if not valid(CONSOLIDATION_RUN_ID, run_id):  # not a run id: never stored, and not echoed
+        raise NotFound("no such consolidation run", code="consolidation_not_found")
     run = services.store.consolidation.get_run(run_id)
     if run is None:
         raise NotFound(f"no consolidation run {run_id}", code="consolidation_not_found")

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from ...domain import consolidation as rules
-from ...domain.checkout import ORDER_ID
+from ...domain.identifiers import ORDER_ID, valid
 from ...domain.orders import PAID, PI_SUCCEEDED
 from ...domain.periods import Period
 from ..services import Services
@@ -54,7 +54,7 @@ class PaymentCheck:
         for txn in batch:
             self.counts["payments"] += 1
             order = by_id.get(txn.get("order_id")) or by_pi.get(txn.get("payment_intent_id"))
-            if order is None and not ORDER_ID.match(txn.get("order_id") or ""):
+            if order is None and not valid(ORDER_ID, txn.get("order_id")):
                 row = self.not_ours[txn.get("source_currency") or txn["currency"]]
                 row["count"] += 1
                 row["amount"] += txn.get("source_amount") or txn["amount"]

@@ -17,7 +17,7 @@ from typing import Any
 from ...clock import utcnow
 from ...domain.consolidation import Totals
 from ...domain.ledger import STRIPE_BALANCE
-from ...domain.periods import Period
+from ...domain.periods import HOUR, Period
 from ...errors import ServiceError
 from ...observability import alerts
 from ...observability.logs import log
@@ -32,20 +32,30 @@ LEASE = timedelta(minutes=30)
 
 
 def consolidate(
-    services: Services, period: Period, pace: Callable[[], None], owner: str | None = None
+    services: Services,
+    period: Period,
+    pace: Callable[[], None],
+    owner: str | None = None,
+    *,
+    once: bool = False,
+    provisional: bool = False,
 ) -> dict[str, Any] | None:
     """Run (or resume) the consolidation of ``period`` and return the stored run, or None when
-    another worker holds the period's lease. Raises PaymentProvider{Unavailable,Error} or
+    another worker holds the period's lease or, with ``once`` (the worker's schedule), when the
+    period already has a finished run: checked *under* the lease, so two workers that both
+    saw the period due run it once. Raises PaymentProvider{Unavailable,Error} or
     DatabaseUnavailable when a source cannot be read (the run stays resumable)."""
     store, owner = services.store, owner or uuid.uuid4().hex
     lease, now = f"consolidate:{period.key}", utcnow()
     if not store.recovery.acquire_lease(lease, owner, now, now + LEASE):
         return None
     try:
+        if once and store.consolidation.done_periods([period.key]):
+            return None
         run = store.consolidation.unfinished_run(period.key) or store.consolidation.start_run(
             period.key, period.type, period.start, period.end
         )
-        result = _run(services, run, period, pace)
+        result = {**_run(services, run, period, pace), "provisional": provisional}
         store.consolidation.finish_run(run["_id"], result)
         _announce(run["_id"], period, result)
         return store.consolidation.get_run(run["_id"])
@@ -85,7 +95,8 @@ def _run(services: Services, run: dict[str, Any], period: Period, pace: Callable
         "items": items,
         "counts": counts,
         "totals": totals.as_dict(),
-        "balance": stripe_balance_check(services, pace),
+        # The whole-ledger sum grows with history: days and months only, not every hour.
+        "balance": stripe_balance_check(services, pace) if period.type != HOUR else {},
     }
 
 

@@ -1,6 +1,16 @@
 """mongoengine documents: the schema and the indexes, nothing else."""
 
-from .core import Checkpoint, Lease, Order, OrderItem, Product, ReconcileStats, StripeEvent, Transition
+from .core import (
+    Checkpoint,
+    Lease,
+    Order,
+    OrderItem,
+    Product,
+    RateLimitCounter,
+    ReconcileStats,
+    StripeEvent,
+    Transition,
+)
 from .money import Consolidation, LedgerEntry, MirroredBalanceTransaction, StripeCall
 
 DOCUMENTS = (
@@ -14,6 +24,7 @@ DOCUMENTS = (
     LedgerEntry,
     MirroredBalanceTransaction,
     Consolidation,
+    RateLimitCounter,
 )
 
 __all__ = [
@@ -26,6 +37,7 @@ __all__ = [
     "Order",
     "OrderItem",
     "Product",
+    "RateLimitCounter",
     "ReconcileStats",
     "StripeCall",
     "StripeEvent",

@@ -12,7 +12,7 @@ class Product(me.Document):
     sku = me.StringField(primary_key=True, max_length=64)
     name = me.StringField(required=True, max_length=200)
     unit_amount = me.IntField(required=True, min_value=1, max_value=99_999_999)
-    currency = me.StringField(required=True, regex=r"^[a-z]{3}$")
+    currency = me.StringField(required=True, regex=r"[a-z]{3}\Z")
     # An archived product is no longer sold (checkout refuses it, the page does not list it);
     # orders that bought it keep their own copy of its name and price.
     archived = me.BooleanField(default=False)
@@ -77,7 +77,7 @@ class Order(me.Document):
 
 
 class StripeEvent(me.Document):
-    """The webhook inbox: one row per Stripe event id, raw payload kept verbatim."""
+    """The webhook inbox: one row per Stripe event id, its payload kept less its secrets."""
 
     event_id = me.StringField(primary_key=True)
     type = me.StringField(required=True)
@@ -141,3 +141,12 @@ class Lease(me.Document):
     owner = me.StringField(required=True)
     expires_at = me.DateTimeField(required=True)
     meta = {**_META, "collection": "leases"}
+
+
+class RateLimitCounter(me.Document):
+    """Requests of one client (or all clients) in one rate-limit window; deleted after it."""
+
+    counter_id = me.StringField(primary_key=True)
+    count = me.IntField(required=True)
+    expires_at = me.DateTimeField(required=True)
+    meta = {**_META, "collection": "rate_limits", "indexes": [{"fields": ["expires_at"], "expireAfterSeconds": 0}]}

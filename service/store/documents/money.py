@@ -113,6 +113,7 @@ class Consolidation(me.Document):
     started_at = me.DateTimeField(required=True)
     finished_at = me.DateTimeField()
     ok = me.BooleanField()
+    provisional = me.BooleanField()  # run before the period ended: what it lists may still grow
     unmatched = me.IntField()
     counts = me.DictField()
     totals = me.DictField()
