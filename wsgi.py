@@ -1,10 +1,7 @@
 """The WSGI app for gunicorn and ``flask --app wsgi``. A configuration that cannot run the
-service stops the process with one line naming every problem, not a traceback."""
+service stops the process with one line per problem, not a traceback; under the ``flask``
+command, ``--help`` still works (``service.load_app``)."""
 
-from service import create_app
-from service.config import ConfigError
+from service import load_app
 
-try:
-    app = create_app()
-except ConfigError as exc:
-    raise SystemExit(f"payments: {exc.message}") from None
+app = load_app()

@@ -5,6 +5,7 @@ the store, the Stripe gateway, the routes and the CLI. See docs/ARCHITECTURE.md.
 """
 
 import os
+import sys
 from collections.abc import Mapping
 
 from flask import Flask
@@ -39,3 +40,26 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
     http.register(app)
     cli.register(app)
     return app
+
+
+def load_app() -> Flask:
+    """The app of ``wsgi.py``: ``create_app()`` on ``os.environ``.
+
+    A configuration problem never becomes a traceback. Under the ``flask`` command it gives
+    an app whose commands still list and show their ``--help`` but refuse to run, printing one
+    line per problem on stderr (exit 1). Anywhere else (a WSGI server importing ``wsgi``) it
+    prints those lines on stderr and exits 1.
+    """
+    import click
+
+    from .config import ConfigError
+
+    try:
+        return create_app()
+    except ConfigError as problem:
+        if click.get_current_context(silent=True) is None:
+            sys.stderr.write("".join(line + "\n" for line in problem.lines()))
+            raise SystemExit(1) from None
+        from .cli.unconfigured import refusing_app
+
+        return refusing_app(problem)

@@ -6,11 +6,13 @@ The developer's entry point only: production runs the Procfile's gunicorn and fl
 import sys
 
 USAGE = (
-    "usage: python -m service dev [--port PORT] [--data-dir DIR] [--workers N] [--state-file F]\n"
+    "usage: python -m service dev [--host HOST] [--port PORT] [--workers N] [--data-dir DIR] [--state-file F]\n"
+    "       python -m service dev env [--json]\n"
     "       python -m service dev outage [--seconds N]\n"
     "\n"
-    "dev          run the whole stack offline (database, Stripe simulator, gunicorn); --help for options\n"
-    "dev outage   stop the dev stack's database for a while, to watch redelivery heal an order\n"
+    "dev          run the whole stack offline (database, Stripe simulator, gunicorn, worker); --help for options\n"
+    "dev env      print the running dev stack's settings as shell exports, for flask and curl commands\n"
+    "dev outage   make the dev stack's database refuse writes for a while, to watch redelivery heal an order\n"
 )
 
 

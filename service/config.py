@@ -14,12 +14,26 @@ from .errors import ServiceError
 
 
 class ConfigError(ServiceError):
-    """The environment cannot run the service; the message says what to set."""
+    """The environment cannot run the service; ``problems`` says what to set, one line each."""
 
     code = "config_error"
 
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("invalid configuration: " + "; ".join(problems))
+        self.problems = tuple(problems)
+
+    def lines(self) -> list[str]:
+        """One line per problem, as the service's entry points print them on stderr."""
+        return [f"configuration error: {problem}" for problem in self.problems]
+
 
 REQUIRED = ("MONGODB_URI", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET")
+REQUIRED_MEANING = {
+    "MONGODB_URI": "the MongoDB connection string, with the database name in its path",
+    "STRIPE_SECRET_KEY": "the Stripe secret key, sk_test_... or sk_live_...",
+    "STRIPE_WEBHOOK_SECRET": "the webhook endpoint's signing secret, whsec_...",
+}
+MISSING_DATABASE_NAME = "MONGODB_URI must name the database in its path, e.g. mongodb+srv://USER:PASSWORD@HOST/payments"
 DEFAULT_INBOX_RETENTION_SECONDS = 90 * 86400
 # Stripe lists events for 30 days: an inbox row must outlive any redelivery or sweep of it.
 MIN_INBOX_RETENTION_SECONDS = 30 * 86400
@@ -121,8 +135,8 @@ class Settings:
 
     @property
     def db_name(self) -> str:
-        """The database named in the URI path, or ``payments`` when it names none."""
-        return urlparse(self.mongodb_uri).path.lstrip("/") or "payments"
+        """The database named in the URI path (``from_env`` refuses a URI without one)."""
+        return urlparse(self.mongodb_uri).path.lstrip("/")
 
     @property
     def write_concern(self) -> str | int:
@@ -142,7 +156,7 @@ class Settings:
         """
         missing = [name for name in REQUIRED if not env.get(name, "").strip()]
         if missing:
-            raise ConfigError("missing required configuration: " + ", ".join(missing))
+            raise ConfigError([f"{name} is required ({REQUIRED_MEANING[name]})" for name in missing])
         secrets = tuple(s.strip() for s in env["STRIPE_WEBHOOK_SECRET"].split(",") if s.strip())
         values: dict[str, Any] = {
             "mongodb_uri": env["MONGODB_URI"].strip(),
@@ -153,7 +167,8 @@ class Settings:
             "admin_token": env.get("ADMIN_TOKEN", "").strip(),
             "metrics_token": env.get("METRICS_TOKEN", "").strip(),
         }
-        errors = _token_problems(values["admin_token"], values["metrics_token"])
+        errors = [] if _database_name(values["mongodb_uri"]) else [MISSING_DATABASE_NAME]
+        errors += _token_problems(values["admin_token"], values["metrics_token"])
         for f in fields(cls):
             name = f.name.upper()
             if f.name in values or name not in env:
@@ -169,8 +184,12 @@ class Settings:
         if concern != "majority" and not (concern.isdigit() and 1 <= int(concern) <= 50):
             errors.append('DB_WRITE_CONCERN must be "majority" or a number of members from 1 to 50')
         if errors:
-            raise ConfigError("invalid configuration: " + "; ".join(errors))
+            raise ConfigError(errors)
         return cls(**values)
+
+
+def _database_name(uri: str) -> str:
+    return urlparse(uri).path.lstrip("/")
 
 
 def _token_problems(admin: str, metrics: str) -> list[str]:

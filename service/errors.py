@@ -18,6 +18,7 @@
     │   └── PaymentProviderError      502  Stripe refused the request (permanent)
     └── EventProcessingFailed         500  a permanent error while applying a webhook event
 
+A ``DependencyError`` answers with its ``public_message``; its own message stays in the log.
 Anything that is not a ``ServiceError`` is a bug: it is logged with its traceback and
 answered as 500 ``internal_error`` without details.
 """
@@ -108,8 +109,12 @@ class ValidationFailed(ClientError):
 
 
 class DependencyError(ServiceError):
+    """Something we depend on failed. Its ``message`` (which names the operation) is for the
+    log; an HTTP answer carries ``public_message`` instead, which a shopper can read."""
+
     http_status = 503
     code = "dependency_unavailable"
+    public_message = "The service is briefly unavailable. Please try again in a moment."
 
 
 class DatabaseUnavailable(DependencyError):
@@ -120,11 +125,13 @@ class DatabaseUnavailable(DependencyError):
 class PaymentProviderUnavailable(DependencyError):
     http_status = 503
     code = "payment_provider_unavailable"
+    public_message = "Payments are briefly unavailable. Please try again in a moment."
 
 
 class PaymentProviderError(DependencyError):
     http_status = 502
     code = "payment_provider_error"
+    public_message = "The payment provider refused the request."
 
 
 class EventProcessingFailed(ServiceError):

@@ -3,7 +3,7 @@
 Binds ``$PORT``, runs ``$WEB_CONCURRENCY`` workers, and kills a stuck request before the
 router's 30 s limit. No ``preload_app``: each worker builds the app, so MongoDB connects
 after the fork. A configuration the service cannot run on stops the master before it forks
-(``on_starting``), with one log line naming every problem.
+(``on_starting``), with one stderr line per problem.
 
 Slow clients (docs in SECURITY.md): gevent workers (``service.web_worker.Worker``), so an idle
 or slow connection costs a greenlet, not a thread; at most ``worker_connections`` connections
@@ -27,6 +27,7 @@ import glob
 import logging
 import os
 import shutil
+import sys
 import tempfile
 from typing import Any
 
@@ -64,15 +65,15 @@ if _own_metrics_dir:
 
 
 def on_starting(server: Any) -> None:
-    """Refuse to start on a configuration that cannot run the service (one line naming every
-    problem, before any worker is forked); then start from empty metric files: a previous
-    run's would be added to this run's counts."""
+    """Refuse to start on a configuration that cannot run the service (one stderr line per
+    problem, exit 1, before any worker is forked); then start from empty metric files: a
+    previous run's would be added to this run's counts."""
     from service.config import ConfigError, Settings
 
     try:
         Settings.from_env(os.environ)
-    except ConfigError as exc:
-        server.log.error(exc.message)
+    except ConfigError as problem:
+        sys.stderr.write("".join(line + "\n" for line in problem.lines()))
         raise SystemExit(1) from None
     logging.captureWarnings(True)  # Python's warnings become JSON lines too (one format on stdout)
     os.makedirs(_metrics_dir, exist_ok=True)

@@ -12,6 +12,7 @@ import pytest
 
 from service.devtools.fake_stripe import FakeStripe
 from service.observability.logs import JsonFormatter
+from tests.support.devstack import running_dev_stack
 from tests.support.helpers import API_KEY
 from tests.support.stack import ExternalMongo, ServiceStack
 
@@ -21,6 +22,14 @@ def mongo(tmp_path_factory):
     """The shared database server for the session: TEST_MONGODB_URI, or a SecantusDB daemon."""
     with ServiceStack(str(tmp_path_factory.mktemp("secantus")), mongo=ExternalMongo.from_env()) as stack:
         yield stack.start_database().mongo
+
+
+@pytest.fixture(scope="session")
+def dev_stack(tmp_path_factory):
+    """The README's run command (`python -m service dev`) on a free port and a temporary data
+    folder, shared by the dev-stack and browser tests."""
+    with running_dev_stack(tmp_path_factory.mktemp("devstack")) as stack:
+        yield stack
 
 
 @pytest.fixture

@@ -106,3 +106,17 @@ def test_webhook_5xx_log_line_names_the_event(client, fake_stripe, fail_point, l
     assert deliver(client, event).status_code == 503
     line = [entry for entry in log_lines() if entry["msg"] == "request" and entry["status"] == 503][-1]
     assert line["event_id"] == event["id"] and line["error"] == "database_unavailable"
+
+
+def test_a_checkout_during_an_outage_answers_the_shopper_kindly_and_logs_the_detail(client, fail_point, log_lines):
+    """503 with a message a shopper can read (no operation names); the request's log line keeps
+    the detail for operators."""
+    fail_point({"times": 50}, {"failCommands": ["insert"], "errorCode": 6})
+    answer = checkout(client)
+    assert answer.status_code == 503
+    assert answer.get_json()["error"] == {
+        "code": "database_unavailable",
+        "message": "The service is briefly unavailable. Please try again in a moment.",
+    }
+    request_line = next(line for line in log_lines() if line["msg"] == "request" and line["path"] == "/checkout")
+    assert request_line["error_detail"] == "database unavailable during insert_order"

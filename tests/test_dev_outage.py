@@ -1,4 +1,4 @@
-"""`python -m service dev outage`: only the web app's writes fail, and only for a while."""
+"""`python -m service dev outage`: only the service's writes fail, and only for a while."""
 
 import json
 
@@ -10,10 +10,10 @@ from service.devtools import outage
 
 @pytest.fixture
 def clients(mongo):
-    """(web app's client named like the dev stack's, anyone else's client); the fail point is
-    scoped to the web app's name, so the shared server is safe for other tests."""
+    """(service's client named like the dev stack's, anyone else's client); the fail point is
+    scoped to the service's name, so the shared server is safe for other tests."""
     web = pymongo.MongoClient(
-        mongo.uri(), appname=outage.WEB_APP_NAME, serverSelectionTimeoutMS=2000, retryWrites=False
+        mongo.uri(), appname=outage.SERVICE_APP_NAME, serverSelectionTimeoutMS=2000, retryWrites=False
     )
     other = pymongo.MongoClient(mongo.uri(), serverSelectionTimeoutMS=2000)
     yield web.outage_demo, other.outage_demo
@@ -23,8 +23,8 @@ def clients(mongo):
     outage.disarm(mongo.uri())
 
 
-def test_an_armed_outage_fails_the_web_apps_writes_but_not_its_reads_or_other_clients(mongo, clients):
-    """Writes from payments-web fail with a transient code; reads and other clients work."""
+def test_an_armed_outage_fails_the_services_writes_but_not_its_reads_or_other_clients(mongo, clients):
+    """Writes from payments-service fail with a transient code; reads and other clients work."""
     web, other = clients
     web.orders.insert_one({"_id": "before"})
     outage.arm(mongo.uri())

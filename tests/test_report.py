@@ -5,7 +5,8 @@ from datetime import timedelta
 
 from service import handlers
 from service.clock import utcnow
-from tests.support.helpers import deliver, new_order
+from service.devtools.fake_stripe import FakeStripe
+from tests.support.helpers import API_KEY, deliver, new_order
 
 
 def report(services):
@@ -67,3 +68,20 @@ def test_report_fails_loudly_when_stripe_is_unreadable(app, fake_stripe):
     fake_stripe.inject("GET", "/v1/payment_intents", "error", times=3, status=500)
     cli = app.test_cli_runner().invoke(args=["reconcile", "--report"])
     assert cli.exit_code == 1 and "report failed" in cli.output
+
+
+def test_a_payment_intent_stripe_no_longer_knows_is_listed_not_an_error(client, fake_stripe, services, service_stack):
+    """After the simulator restarts (it forgets its PaymentIntents) the report lists the paid
+    order it cannot match; the CLI exits 1 with that row and /admin/report answers 200."""
+    order_id, pi_id = new_order(client)
+    deliver(client, fake_stripe.succeed(pi_id))
+    with FakeStripe(api_key=API_KEY) as restarted:
+        token = "admin-token-" + "0123456789" * 3
+        env = service_stack.environment(services.settings.db_name, fake=restarted, ADMIN_TOKEN=token)
+        app = service_stack.make_app(env)
+        cli = app.test_cli_runner().invoke(args=["reconcile", "--report", "--json"])
+        assert cli.exit_code == 1
+        rows = json.loads(cli.stdout)["mismatches"]
+        assert [(row["kind"], row["order_id"]) for row in rows] == [("payment_intent_not_found", order_id)]
+        answer = app.test_client().get("/admin/report", headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code == 200 and answer.get_json()["mismatches"] == rows

@@ -5,13 +5,13 @@ Exit status: 0 success, 1 a failure or an unmatched item the output names, 2 bad
 
 from flask import Flask
 
-from . import consolidate, database, events, orders, reconcile
+from . import consolidate, database, events, orders, products, reconcile
 
 
 def register(app: Flask) -> None:
     """Attach every command group to ``app``."""
     app.cli.add_command(database.db_cli)
-    app.cli.add_command(database.products_cli)
+    app.cli.add_command(products.products_cli)
     app.cli.add_command(orders.orders_cli)
     app.cli.add_command(reconcile.reconcile_cmd)
     app.cli.add_command(events.events_cli)

@@ -17,7 +17,7 @@ from ..domain.periods import TYPES
 from ..errors import ServiceError
 from ..handlers.ratelimit import RateLimiter
 from ..handlers.views import consolidation_json
-from .output import echo_json, json_mode
+from .output import echo_json, fail, json_mode, progress_reporter
 
 
 @click.command("consolidate")
@@ -39,15 +39,15 @@ def consolidate_cmd(period_type: str, at: datetime | None, as_json: bool) -> Non
     services = handlers.services_of(current_app)
     if as_json:
         json_mode(services.settings.log_level)
-    pace = RateLimiter(services.settings.stripe_read_rate).wait
+    limiter = RateLimiter(services.settings.stripe_read_rate, progress_reporter())
+    limiter.begin("consolidation")
+    pace = limiter.wait
     try:
         run = handlers.consolidate_period(services, period_type, at, utcnow(), pace)
     except ServiceError as exc:
-        click.echo(f"consolidation failed: {exc.message}", err=True)
-        sys.exit(1)
+        fail(exc, as_json, "consolidation failed")
     if run is None:
-        click.echo("another worker is consolidating this period; try again later", err=True)
-        sys.exit(1)
+        fail(ServiceError("another worker is consolidating this period; try again later", code="busy"), as_json)
     if as_json:
         echo_json(consolidation_json(run))
     else:

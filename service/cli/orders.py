@@ -10,7 +10,7 @@ from .. import handlers
 from ..errors import ServiceError
 from ..handlers.operations import MAX_AGE_SECONDS
 from ..handlers.views import stuck_order_json
-from .output import FiniteRange, echo_json, json_mode
+from .output import FiniteRange, echo_json, fail, json_mode
 
 orders_cli = AppGroup("orders", help="Orders: refunds, stuck payments, timelines.")
 
@@ -24,16 +24,36 @@ orders_cli = AppGroup("orders", help="Orders: refunds, stuck payments, timelines
     "metadata (default: derived from the order, the amount and the number of "
     "refunds already recorded, so a rerun, however late, never refunds twice).",
 )
-def orders_refund(order_id: str, amount: int | None, key: str | None) -> None:
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Check and print what it would do (create, or record a refund Stripe has); change nothing.",
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout (logs go to stderr).")
+def orders_refund(order_id: str, amount: int | None, key: str | None, dry_run: bool, as_json: bool) -> None:
     """Refund a paid order at Stripe; the charge.refunded webhook then annotates the order."""
+    services = handlers.services_of(current_app)
+    if as_json:
+        json_mode(services.settings.log_level)
     try:
-        result = handlers.refund_order(handlers.services_of(current_app), order_id, amount, key)
+        result = handlers.refund_order(services, order_id, amount, key, dry_run=dry_run)
     except ServiceError as exc:
-        raise click.ClickException(exc.message) from None
-    click.echo(
-        f"refund {result['refund_id']} of {result['amount']} {result['currency'] or ''} for "
-        f"{result['order_id']}: {result['status']} (idempotency key {result['idempotency_key']})"
-    )
+        fail(exc, as_json)
+    if as_json:
+        echo_json(result)
+    elif dry_run:
+        how_much = "all that is left" if result["amount"] is None else f"{result['amount']} {result['currency']}"
+        what = (
+            f"would refund {how_much} of {order_id}"
+            if result["action"] == "create"
+            else f"would record refund {result['refund_id']} of {how_much}, which Stripe already has, for {order_id}"
+        )
+        click.echo(f"dry run: {what} (idempotency key {result['idempotency_key']}); nothing was changed")
+    else:
+        click.echo(
+            f"refund {result['refund_id']} of {result['amount']} {result['currency'] or ''} for "
+            f"{result['order_id']}: {result['status']} (idempotency key {result['idempotency_key']})"
+        )
 
 
 @orders_cli.command("stuck")
@@ -52,7 +72,7 @@ def orders_stuck(older_than: float | None, limit: int, as_json: bool) -> None:
     try:
         orders = handlers.stuck_orders(services, older_than, limit)
     except ServiceError as exc:
-        raise click.ClickException(exc.message) from None
+        fail(exc, as_json)
     if as_json:
         echo_json([stuck_order_json(order) for order in orders])
         return
@@ -76,7 +96,7 @@ def orders_show(order_id: str, as_json: bool) -> None:
     try:
         view = handlers.order_timeline(services, order_id)
     except ServiceError as exc:
-        raise click.ClickException(exc.message) from None
+        fail(exc, as_json)
     if as_json:
         echo_json(view)
         return

@@ -1,12 +1,16 @@
-"""How commands print: ``--json`` output is only JSON on stdout, so log lines go to stderr."""
+"""How commands print: ``--json`` output is only JSON on stdout (log lines go to stderr, a
+failure is ``{"error": {"code", "message"}}``), and progress goes to stderr, only on a terminal."""
 
 import json
 import math
 import sys
-from typing import Any
+import time
+from collections.abc import Callable
+from typing import Any, NoReturn
 
 import click
 
+from ..errors import ServiceError
 from ..observability import logs
 
 
@@ -20,6 +24,31 @@ def echo_json(value: Any) -> None:
     click.echo(
         json.dumps(value, indent=2, default=lambda obj: obj.isoformat() if hasattr(obj, "isoformat") else str(obj))
     )
+
+
+def fail(exc: ServiceError, as_json: bool, prefix: str = "Error") -> NoReturn:
+    """Exit 1 for ``exc``: its JSON error body on stdout with ``--json``, else one line on stderr."""
+    if as_json:
+        echo_json(exc.to_json())
+    else:
+        click.echo(f"{prefix}: {exc.message}", err=True)
+    sys.exit(1)
+
+
+def progress_reporter(every: float = 1.0) -> Callable[[str], None] | None:
+    """A callable printing progress lines on stderr at most every ``every`` seconds, when
+    stderr is a terminal; None otherwise (pipes, files, CI logs stay clean)."""
+    if not sys.stderr.isatty():
+        return None
+    last = [0.0]
+
+    def report(message: str) -> None:
+        now = time.monotonic()
+        if now - last[0] >= every:
+            last[0] = now
+            click.echo(f"… {message}", err=True)
+
+    return report
 
 
 class FiniteRange(click.FloatRange):

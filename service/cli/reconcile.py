@@ -18,7 +18,7 @@ from ..errors import ServiceError
 from ..handlers.operations import MAX_AGE_SECONDS
 from ..handlers.report import MAX_REPORT_HOURS
 from ..observability.logs import log
-from .output import FiniteRange, echo_json, json_mode
+from .output import FiniteRange, echo_json, fail, json_mode, progress_reporter
 
 logger = logging.getLogger("service.reconcile")
 
@@ -49,7 +49,14 @@ logger = logging.getLogger("service.reconcile")
     show_default=True,
     help="Report window length.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Report as one JSON document on stdout (logs go to stderr).")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Print what one pass would do (heal, cancel at Stripe, create, replay, recover); change nothing.",
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="The pass, plan or report as one JSON document on stdout (logs on stderr)."
+)
 @with_appcontext
 def reconcile_cmd(
     older_than: float | None,
@@ -58,16 +65,22 @@ def reconcile_cmd(
     report: bool,
     since: datetime | None,
     hours: float,
+    dry_run: bool,
     as_json: bool,
 ) -> None:
-    """Heal stuck orders, replay unapplied events, sweep Stripe's Events API."""
+    """Heal stuck orders, replay unapplied events, sweep Stripe's Events API. Progress goes to
+    stderr when it is a terminal."""
     services = handlers.services_of(current_app)
+    if loop and (as_json or dry_run or report):
+        raise click.UsageError("--loop runs the worker: it takes neither --json, --dry-run nor --report")
     if as_json:
         json_mode(services.settings.log_level)
     if report:
         sys.exit(_report(services, since, hours, as_json))
+    if dry_run:
+        sys.exit(_plan(services, older_than, as_json))
     if not loop:
-        sys.exit(_one_pass(services, older_than))
+        sys.exit(_one_pass(services, older_than, as_json=as_json))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -79,17 +92,57 @@ def reconcile_cmd(
 
 
 def _one_pass(
-    services: handlers.Services, older_than: float | None, interval: float | None = None, consolidate: bool = False
+    services: handlers.Services,
+    older_than: float | None,
+    interval: float | None = None,
+    consolidate: bool = False,
+    as_json: bool = False,
 ) -> int:
     try:
-        summary = handlers.reconcile(services, older_than=older_than, interval=interval, consolidate=consolidate)
+        progress = None if consolidate else progress_reporter()  # the worker loop (consolidate) stays quiet
+        summary = handlers.reconcile(
+            services, older_than=older_than, interval=interval, consolidate=consolidate, progress=progress
+        )
     except Exception as exc:  # keep the worker loop alive; the log has the traceback
         message = exc.message if isinstance(exc, ServiceError) else f"{type(exc).__name__}: {exc}"
         log(logger, logging.ERROR, "reconcile pass failed", error=message, exc_info=not isinstance(exc, ServiceError))
-        click.echo(f"reconcile failed: {message}", err=True)
+        if as_json:
+            echo_json({"error": {"code": getattr(exc, "code", "internal_error"), "message": message}})
+        else:
+            click.echo(f"reconcile failed: {message}", err=True)
         return 1
-    click.echo(summary.line())
+    if as_json:
+        echo_json({"ok": summary.ok, **vars(summary), "line": summary.line()})
+    else:
+        click.echo(summary.line())
     return 0 if summary.ok else 1
+
+
+def _plan(services: handlers.Services, older_than: float | None, as_json: bool) -> int:
+    try:
+        plan = handlers.plan_reconcile(services, older_than=older_than, progress=progress_reporter())
+    except ServiceError as exc:
+        fail(exc, as_json, "dry run failed")
+    if as_json:
+        echo_json(plan)
+        return 0
+    click.echo("dry run: nothing was changed")
+    for order in plan["orders"]:
+        things = "; ".join(order["would"]) or order.get("error", "")
+        click.echo(
+            f"{order['order_id']} ({order['status']}, {order['payment_intent_id'] or 'no PaymentIntent'}): {things}"
+        )
+    click.echo(f"would check {len(plan['orders'])} stuck order(s)")
+    for what, ids in (
+        ("replay inbox event(s)", plan["replay"]),
+        ("recover event(s) missing from the inbox", plan["recover"]),
+    ):
+        click.echo(f"would {what}: {len(ids)}" + (f" ({', '.join(ids)})" if ids else ""))
+    click.echo(
+        f"{plan['ledger_pending']} event(s) wait for the ledger; "
+        f"{plan['unknown_calls']} Stripe call(s) with an unknown outcome would be resolved"
+    )
+    return 0
 
 
 def _report(services: handlers.Services, since: datetime | None, hours: float, as_json: bool) -> int:
@@ -98,8 +151,7 @@ def _report(services: handlers.Services, since: datetime | None, hours: float, a
     try:
         result = handlers.consolidation_report(services, since, until)
     except ServiceError as exc:
-        click.echo(f"report failed: {exc.message}", err=True)
-        return 1
+        fail(exc, as_json, "report failed")
     if as_json:
         echo_json(result)
     else:

@@ -81,11 +81,15 @@ def price_order(
 ) -> dict[str, Any]:
     """A new ``pending`` order (a plain dict) priced from ``products`` (sku -> catalog entry).
 
-    Raises ValidationFailed for an unknown SKU, mixed currencies or a total over Stripe's limit.
+    Raises ValidationFailed for an unknown or archived SKU, mixed currencies or a total over
+    Stripe's limit.
     """
     unknown = sorted(set(items) - set(products))
     if unknown:
         raise ValidationFailed(f"unknown SKU(s): {', '.join(unknown)}", code="unknown_sku")
+    archived = sorted(sku for sku in items if products[sku].get("archived"))
+    if archived:
+        raise ValidationFailed(f"no longer sold: {', '.join(archived)}", code="product_archived")
     currencies = {products[sku]["currency"] for sku in items}
     if len(currencies) != 1:
         raise ValidationFailed("all items must be priced in one currency", code="mixed_currency")

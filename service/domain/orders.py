@@ -115,6 +115,20 @@ def decide(order: OrderView, fact: PaymentFact) -> Decision:
     return Decision(target, f"{fact.trigger}: {order.status} -> {target}")
 
 
+def refreshes_failure(order: OrderView, fact: PaymentFact) -> bool:
+    """True when ``fact`` is a newer failed attempt on a ``payment_failed`` order's own
+    PaymentIntent: the status stays, but the order's decline message should become this one
+    (a second decline must not show the first one's message)."""
+    return (
+        fact.trigger == PAYMENT_FAILED
+        and order.status == PAYMENT_FAILED
+        and bool(fact.failure_message)
+        and fact.source_id not in order.applied_sources
+        and fact.payment_intent_id in (None, order.payment_intent_id)
+        and fact.occurred_at >= order.last_event_at
+    )
+
+
 def payment_mismatch(order: OrderView, fact: PaymentFact) -> str | None:
     """Describe why a succeeded payment does not match the order, or return None."""
     if fact.metadata_order_id not in (None, "", order.order_id):

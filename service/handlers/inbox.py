@@ -1,14 +1,18 @@
-"""Operator actions on the webhook inbox: list rows, replay one through the normal path."""
+"""Operator actions on the webhook inbox: list rows, replay one through the normal path, or
+preview what a replay would do."""
 
 import json
 from typing import Any
 
+from ..domain.annotations import note_from_event
 from ..domain.identifiers import EVENT_ID, valid
 from ..domain.inbox import STATES
+from ..domain.ledger_events import LEDGER_EVENTS
+from ..domain.orders import decide, fact_from_event
 from ..errors import NotFound, ValidationFailed
 from .results import Outcome
 from .services import Services
-from .webhook import process_event
+from .webhook import order_view, process_event
 
 
 def list_events(services: Services, state: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
@@ -26,9 +30,44 @@ def replay_event(services: Services, event_id: str) -> Outcome:
     Idempotent: an event already applied to its order is a no-op. Returns the Outcome;
     raises NotFound, DatabaseUnavailable, EventProcessingFailed.
     """
+    return process_event(services, _stored_event(services, event_id)[1])
+
+
+def preview_replay(services: Services, event_id: str) -> dict[str, Any]:
+    """What ``replay_event`` would do now, decided by the same state machine, with nothing
+    written: {dry_run, event_id, type, state (the row's), order_id, would (a sentence)}.
+    Raises NotFound, DatabaseUnavailable."""
+    row, event = _stored_event(services, event_id)
+    plan = {"dry_run": True, "event_id": event_id, "type": event["type"], "state": row["state"]}
+    fact, note = fact_from_event(event), note_from_event(event)
+    if fact is None and note is None:
+        why = "the ledger worker posts its money" if event["type"] in LEDGER_EVENTS else "the type is not handled"
+        return {**plan, "order_id": row.get("order_id"), "would": f"be ignored for the order: {why}"}
+    if bool(event.get("livemode")) != services.settings.livemode:
+        return {**plan, "order_id": row.get("order_id"), "would": "be ignored: the event is from the other Stripe mode"}
+    if fact is None:
+        return {
+            **plan,
+            "order_id": row.get("order_id"),
+            "would": "apply its refund or dispute to the order (only ever forward: one already recorded stays)",
+        }
+    order = services.store.orders.find_for_payment(fact.metadata_order_id, fact.payment_intent_id)
+    if order is None:
+        return {**plan, "order_id": None, "would": "be ignored: no order for this PaymentIntent"}
+    view = order_view(order)
+    decision = decide(view, fact)
+    would = (
+        f"move the order from {view.status} to {decision.to_status} ({decision.reason})"
+        if decision.changes
+        else f"change nothing ({decision.reason})"
+    )
+    return {**plan, "order_id": view.order_id, "would": would}
+
+
+def _stored_event(services: Services, event_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
     if not valid(EVENT_ID, event_id):  # not an event id: never stored, and not echoed
         raise NotFound("no such stored event", code="event_not_found")
     row = services.store.inbox.get(event_id)
     if row is None:
         raise NotFound(f"no stored event {event_id}", code="event_not_found")
-    return process_event(services, json.loads(row["payload"]))
+    return row, json.loads(row["payload"])

@@ -39,8 +39,9 @@ def stuck_orders(services: Services, older_than: float | None = None, limit: int
 
 def money_at_risk(services: Services, now: datetime | None = None) -> dict[str, Any]:
     """A snapshot for /metrics and /admin/summary: inbox rows by state, overdue open orders
-    (count and the oldest one's age past its deadline), the reconciler's record and
-    health, and the latest consolidation of each period type (unmatched items). Emits
+    (count and the oldest one's age past its deadline), orders needing review and events the
+    ledger could not post, the reconciler's record and health, and the latest consolidation
+    of each period type (unmatched items). Emits
     ``reconciler_stale`` when the reconciler is stale. Raises DatabaseUnavailable."""
     now = now or utcnow()
     store = services.store
@@ -50,6 +51,7 @@ def money_at_risk(services: Services, now: datetime | None = None) -> dict[str, 
         "inbox": store.inbox.count_by_state(COUNT_CAP),
         "overdue_orders": overdue,
         "oldest_overdue_age_seconds": 0.0 if oldest is None else max(0.0, (now - oldest).total_seconds()),
+        **store.operations.needing_attention(COUNT_CAP),
         "reconciler": {key: stats.get(key, 0) for key in ("runs_ok", "runs_failed", "healed", "failed")},
         "reconciler_health": alerts.reconciler_health(stats, services.settings.reconcile_interval_seconds, now),
         "consolidation": {period_type: _latest(services, period_type) for period_type in PERIOD_TYPES},

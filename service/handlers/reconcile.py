@@ -16,7 +16,7 @@ posted once under its own id; the event sweep and each consolidation period hold
 
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -46,6 +46,7 @@ def reconcile(
     owner: str | None = None,
     interval: float | None = None,
     consolidate: bool = False,
+    progress: Callable[[str], None] | None = None,
 ) -> Summary:
     """Run one reconciliation pass and return its Summary. Never raises for per-item
     failures (they are counted and logged); raises DatabaseUnavailable only if the
@@ -53,21 +54,28 @@ def reconcile(
     loop ``interval``) for /metrics and the ``reconciler_stale`` check. ``consolidate``
     adds step 6 and runs the event sweep once per ``interval`` window across every worker (the
     worker loop passes it; a one-off pass sweeps every time and leaves consolidation to the
-    ``consolidate`` command)."""
+    ``consolidate`` command). ``progress`` (the CLI on a terminal) receives a line per step
+    and per Stripe request."""
     now = utcnow()
-    summary, limiter = Summary(), RateLimiter(services.settings.stripe_read_rate)
+    summary, limiter = Summary(), RateLimiter(services.settings.stripe_read_rate, progress)
     settings = services.settings
     interval = interval or settings.reconcile_interval_seconds
     previous = services.store.operations.reconcile_stats()
     if previous is not None:  # a gap before this pass is worth an alert even though it is over
         alerts.reconciler_health(previous, interval, now)
     cutoff = now if older_than is None else now - timedelta(seconds=older_than - settings.payment_deadline_seconds)
+    limiter.begin("stuck orders")
     _heal_orders(services, summary, limiter, cutoff, now)
+    limiter.begin("inbox replay")
     replay_inbox(services, summary, now)
+    limiter.begin("Events API sweep")
     sweep_events(services, summary, limiter, now, owner or uuid.uuid4().hex, interval if consolidate else None)
+    limiter.begin("ledger")
     post_pending(services, summary, limiter.wait)
+    limiter.begin("unknown Stripe calls")
     resolve_unknown_calls(services, summary, limiter.wait, now)
     if consolidate:
+        limiter.begin("consolidation")
         consolidate_due(services, summary, limiter.wait, now)
     if not record_pass(services, summary.ok, summary.healed, summary.failed, interval):
         summary.failed += 1

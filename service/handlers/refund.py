@@ -47,11 +47,15 @@ def find_refund(
 
 
 def refund_order(
-    services: Services, order_id: str, amount: int | None = None, key: str | None = None
+    services: Services, order_id: str, amount: int | None = None, key: str | None = None, *, dry_run: bool = False
 ) -> dict[str, Any]:
     """Refund ``amount`` minor units (None: all that is left) of a paid order, once per key.
 
-    Returns {order_id, refund_id, amount, currency, status, idempotency_key}. Raises NotFound,
+    Returns {order_id, refund_id, amount, currency, status, idempotency_key}. With ``dry_run``
+    it checks and reads exactly as a real run (the order, Stripe's refunds of the
+    PaymentIntent) but creates and records nothing, and returns {dry_run, action ("create" or
+    "record_existing"), order_id, refund_id (an existing one, else None), amount (None: all
+    that is left), currency, idempotency_key}. Raises NotFound,
     ValidationFailed, PaymentProviderError (Stripe refused, e.g. nothing left to refund),
     PaymentProviderUnavailable, DatabaseUnavailable; after any of the last two a rerun of
     the same command is safe at any time (the refund already made is found at Stripe).
@@ -71,13 +75,15 @@ def refund_order(
         raise ValidationFailed("key must be 1-255 printable ASCII characters", code="invalid_key")
     key = key or refund_key(order_id, len(order.get("refunds") or []) + 1, amount)
     refund = found = find_refund(services.gateway, order["payment_intent_id"], key, order_id)
-    if refund is None:
-        refund = services.gateway.create_refund(order["payment_intent_id"], amount, key, order_id)
-    elif amount is not None and refund["amount"] != amount:
+    if found is not None and amount is not None and found["amount"] != amount:
         raise ValidationFailed(
-            f"key {key} was already used for refund {refund['id']} of {refund['amount']}, not {amount}",
+            f"key {key} was already used for refund {found['id']} of {found['amount']}, not {amount}",
             code="key_reused",
         )
+    if dry_run:
+        return _plan(order, found, amount, key)
+    if refund is None:
+        refund = services.gateway.create_refund(order["payment_intent_id"], amount, key, order_id)
     services.store.orders.record_refund(
         order_id, {"id": refund["id"], "amount": refund["amount"], "status": refund.get("status"), "key": key}
     )
@@ -98,5 +104,17 @@ def refund_order(
         "amount": refund["amount"],
         "currency": refund.get("currency"),
         "status": refund.get("status"),
+        "idempotency_key": key,
+    }
+
+
+def _plan(order: dict[str, Any], found: dict[str, Any] | None, amount: int | None, key: str) -> dict[str, Any]:
+    return {
+        "dry_run": True,
+        "action": "create" if found is None else "record_existing",
+        "order_id": order["_id"],
+        "refund_id": found and found["id"],
+        "amount": found["amount"] if found else amount,
+        "currency": order["currency"],
         "idempotency_key": key,
     }

@@ -13,11 +13,12 @@ from typing import Any
 
 from ..domain.identifiers import ORDER_ID, valid
 from ..domain.orders import PAID, PI_SUCCEEDED
-from ..errors import ValidationFailed
+from ..errors import PaymentProviderError, ValidationFailed
 from .ratelimit import RateLimiter
 from .services import Services
 
 Doc = dict[str, Any]
+MISSING = "resource_missing"  # Stripe's code for an object it does not know
 # The longest window a report reads (every PaymentIntent created in it is listed from Stripe).
 MAX_REPORT_HOURS = 24 * 93
 
@@ -25,7 +26,9 @@ MAX_REPORT_HOURS = 24 * 93
 def consolidation_report(services: Services, since: datetime, until: datetime) -> dict[str, Any]:
     """Return a dict: window, counts, ``mismatches`` (kind, ids, detail) and ``ok``.
 
-    Raises ValidationFailed for an empty window or one longer than MAX_REPORT_HOURS, and
+    A paid order whose PaymentIntent Stripe does not know (keys of another account or mode, or
+    the dev simulator restarted) is a ``payment_intent_not_found`` mismatch. Raises
+    ValidationFailed for an empty window or one longer than MAX_REPORT_HOURS, and
     PaymentProviderUnavailable/Error or DatabaseUnavailable if a source is unreadable (a
     partial report would look like missing money)."""
     if not timedelta(0) < until - since <= timedelta(hours=MAX_REPORT_HOURS):
@@ -69,7 +72,14 @@ def consolidation_report(services: Services, since: datetime, until: datetime) -
             mismatches.append(_row("paid_without_payment_intent", order, None, f"order is {order['status']}"))
             continue
         limiter.wait()  # its PI was created outside the window: look it up directly
-        pi = services.gateway.retrieve_payment_intent(order["payment_intent_id"], order_id=order["_id"])
+        try:
+            pi = services.gateway.retrieve_payment_intent(order["payment_intent_id"], order_id=order["_id"])
+        except PaymentProviderError as exc:
+            if exc.details.get("stripe_code") != MISSING:
+                raise
+            detail = f"Stripe has no PaymentIntent {order['payment_intent_id']} (another account or mode?)"
+            mismatches.append(_row("payment_intent_not_found", order, None, detail))
+            continue
         problem = (
             _compare(order, pi)
             if pi["status"] == PI_SUCCEEDED

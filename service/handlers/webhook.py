@@ -18,7 +18,7 @@ from ..domain.events import check_event_shape, without_secrets
 from ..domain.inbox import APPLIED, FAILED, IGNORED, RECEIVED
 from ..domain.ledger_events import LEDGER_EVENTS
 from ..domain.ledger_events import PENDING as LEDGER_PENDING
-from ..domain.orders import FINAL, NEEDS_REVIEW, OrderView, PaymentFact, decide, fact_from_event
+from ..domain.orders import FINAL, NEEDS_REVIEW, OrderView, PaymentFact, decide, fact_from_event, refreshes_failure
 from ..errors import DatabaseUnavailable, EventProcessingFailed, ServiceError
 from ..observability import metrics
 from ..observability.logs import log
@@ -140,12 +140,14 @@ def apply_fact(services: Services, fact: PaymentFact) -> Applied:
     order = orders.find_for_payment(fact.metadata_order_id, fact.payment_intent_id)
     if order is None:
         return Applied(IGNORED, "no order for this PaymentIntent")
-    view = _view(order)
+    view = order_view(order)
     for _ in range(_RACE_ROUNDS):
-        view = _view(order)
+        view = order_view(order)
         decision = decide(view, fact)
         if not decision.changes:
-            if fact.occurred_at > view.last_event_at and view.status not in FINAL:
+            if refreshes_failure(view, fact) and fact.failure_message:
+                orders.note_failure(view.order_id, fact.occurred_at, fact.failure_message)
+            elif fact.occurred_at > view.last_event_at and view.status not in FINAL:
                 orders.advance_clock(view.order_id, fact.occurred_at)
             return Applied(APPLIED, "no-op: " + decision.reason, view.order_id)
         if orders.apply_transition(order, decision, fact):
@@ -167,7 +169,8 @@ def apply_fact(services: Services, fact: PaymentFact) -> Applied:
     raise EventProcessingFailed(f"order {view.order_id} kept changing while applying {fact.source_id}")
 
 
-def _view(order: Mapping[str, Any]) -> OrderView:
+def order_view(order: Mapping[str, Any]) -> OrderView:
+    """What the state machine needs of a stored order."""
     return OrderView(
         order_id=order["_id"],
         status=order["status"],

@@ -1,5 +1,5 @@
 """The HTTP surface: the public API (checkout, orders, the Stripe webhook, health), the
-checkout page, the admin API, /metrics, and the one place errors become JSON.
+checkout page, the admin API, /metrics, /openapi.json, and the one place errors become JSON.
 
 Modules here parse requests and shape responses; every decision is a handler's.
 """
@@ -7,7 +7,7 @@ Modules here parse requests and shape responses; every decision is a handler's.
 from flask import Flask
 
 from ..handlers import services_of
-from . import admin, api, errors, headers, metrics, page
+from . import admin, api, errors, headers, metrics, openapi, page
 
 
 def register(app: Flask) -> None:
@@ -18,3 +18,4 @@ def register(app: Flask) -> None:
     page.register(app)
     admin.register(app)
     metrics.register(app)
+    openapi.register(app)

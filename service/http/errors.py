@@ -1,7 +1,8 @@
 """The one place an exception becomes an HTTP answer, and the one JSON log line per request.
 
 Every error leaves as ``{"error": {"code", "message"}}``: a ServiceError with its own
-status and code; a werkzeug HTTPException (404 route, 405 method, 413 body) with its
+status and code (a dependency failure with a message a shopper can read, its detail kept in
+the request's log line); a werkzeug HTTPException (404 route, 405 method, 413 body) with its
 status; anything else is a bug, logged with its traceback and answered 500
 ``internal_error`` without details.
 """
@@ -14,7 +15,7 @@ from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from ..domain.identifiers import REQUEST_ID, valid
-from ..errors import PayloadTooLarge, RateLimited, ServiceError
+from ..errors import DependencyError, PayloadTooLarge, RateLimited, ServiceError
 from ..observability.logs import log
 
 logger = logging.getLogger("service.http")
@@ -26,7 +27,11 @@ def error_response(exc: Exception) -> tuple[Response, int]:
         g.error_code = exc.code
         for key, value in exc.context.items():
             setattr(g, key, value)
-        response = jsonify(exc.to_json())
+        body = exc.to_json()
+        if isinstance(exc, DependencyError):  # the detail is for operators: the log line keeps it
+            g.error_detail = exc.message
+            body["error"]["message"] = exc.public_message
+        response = jsonify(body)
         if isinstance(exc, RateLimited):
             response.headers["Retry-After"] = str(exc.retry_after)
         return response, exc.http_status
@@ -61,6 +66,7 @@ def _finish(response: Response) -> Response:
         order_id=g.get("order_id"),
         event_id=g.get("event_id"),
         error=g.get("error_code"),
+        error_detail=g.get("error_detail"),
         idempotency_key=request.headers.get("Idempotency-Key"),
     )
     return response

@@ -59,6 +59,16 @@ class DatabaseCollector(Collector):
             "How long the most overdue open order is past its deadline (0: none)",
             snapshot["oldest_overdue_age_seconds"],
         )
+        yield GaugeMetricFamily(
+            "payments_orders_needing_review",
+            "Orders in needs_review: money taken that does not match the order (capped at 100000)",
+            snapshot["needs_review"],
+        )
+        yield GaugeMetricFamily(
+            "payments_ledger_unpostable_events",
+            "Inbox events whose money the ledger could not post (capped at 100000)",
+            snapshot["ledger_unpostable"],
+        )
         totals, health = snapshot["reconciler"], snapshot["reconciler_health"]
         runs = CounterMetricFamily(
             "payments_reconcile_runs", "Completed reconcile passes by outcome", labels=["outcome"]

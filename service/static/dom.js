@@ -13,10 +13,19 @@ export function money(amount, currency) {
   return format.format(amount / 10 ** format.resolvedOptions().maximumFractionDigits);
 }
 
+/** fetch + JSON; a failure throws an Error with the API's message, ``status`` and ``code``. */
 export async function api(path, options = {}) {
-  const response = await fetch(path, { ...options, headers: { Accept: "application/json", ...options.headers } });
+  let response;
+  try {
+    response = await fetch(path, { ...options, headers: { Accept: "application/json", ...options.headers } });
+  } catch (error) {
+    throw Object.assign(new Error("the shop could not be reached"), { status: 0, code: "network" });
+  }
   const body = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error((body.error && body.error.message) || `HTTP ${response.status}`);
+  if (!response.ok) {
+    const message = (body.error && body.error.message) || `HTTP ${response.status}`;
+    throw Object.assign(new Error(message), { status: response.status, code: body.error && body.error.code });
+  }
   return body;
 }
 
@@ -33,8 +42,27 @@ export function button(text, label, onClick) {
   return node;
 }
 
+/** Show that ``node`` is working (disabled, busy, ``text``); returns a function that restores it. */
+export function busy(node, text) {
+  const before = node.innerHTML;
+  node.disabled = true;
+  node.setAttribute("aria-busy", "true");
+  node.textContent = text;
+  return () => {
+    node.innerHTML = before;
+    node.removeAttribute("aria-busy");
+    node.disabled = false;
+  };
+}
+
 export function showPageError(message) {
   $("page-error").textContent = message;
   $("page-error").hidden = !message;
+  if (message) $("page-error").focus();
 }
 
+/** The checkout a reload can resume: its Idempotency-Key and request body, per order. */
+export const saved = {
+  put(orderId, checkout) { try { sessionStorage.setItem(`checkout:${orderId}`, JSON.stringify(checkout)); } catch (e) { /* private mode */ } },
+  get(orderId) { try { return JSON.parse(sessionStorage.getItem(`checkout:${orderId}`)); } catch (e) { return null; } },
+};

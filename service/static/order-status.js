@@ -1,50 +1,99 @@
-// The order's status as the service reports it, polled until it is final.
-import { $, api } from "./dom.js";
+// The order as the service reports it: status line, what is happening, and the receipt once
+// paid. Polled until its status is final; the page never decides that an order is paid.
+import { $, api, element, money } from "./dom.js";
 
 const FINAL = new Set(["paid", "canceled", "needs_review"]);
 const POLL_MS = 1000;
-const POLL_LIMIT_MS = 120000;
+const SLOW_POLL_MS = 10000;
+const FAST_FOR_MS = 120000;
+const SLOW_CONFIRMATION_MS = 6000;
 let pollTimer = null;
-const LABELS = {
-  pending: "Pending: waiting for Stripe to confirm the payment…",
-  processing: "Processing: the bank is confirming the payment…",
-  payment_failed: "Payment failed",
-  paid: "Paid. Thank you!",
-  canceled: "Canceled",
-  needs_review: "Needs review: the payment we received does not match this order; we will contact you.",
-};
+
+/** What the page knows beyond the order: when the payment was sent, whether it can pay now. */
+export const payment = { sentAt: null, formShown: false };
+
+function label(order) {
+  switch (order.status) {
+    case "pending": return payment.sentAt ? "Payment sent: waiting for Stripe's confirmation…" : "Waiting for your payment.";
+    case "processing": return "Processing: your bank is confirming the payment…";
+    case "payment_failed": return payment.formShown ? "Payment failed: choose another card above and pay again." : "Payment failed.";
+    case "paid": return "Paid. Thank you!";
+    case "canceled": return "Canceled: this order can no longer be paid.";
+    case "needs_review": return "Needs review: the payment we received does not match this order; we will contact you.";
+    default: return order.status;
+  }
+}
+
+function detail(order) {
+  if (order.status === "pending" && payment.sentAt && Date.now() - payment.sentAt > SLOW_CONFIRMATION_MS) {
+    return "This is taking longer than usual: the shop may be briefly unavailable. Your payment is safe with "
+      + "Stripe and this page updates by itself, so you do not need to pay again.";
+  }
+  if (order.status === "payment_failed" && !payment.formShown && order.last_payment_error) {
+    return `The last attempt was declined: ${order.last_payment_error} Start a new order to try again.`;
+  }
+  return "";
+}
 
 export function showOrder(orderId) {
   $("order-id").textContent = orderId;
   $("order").hidden = false;
 }
 
-export function renderStatus(order) {
-  const status = $("order-status");
-  if (status.dataset.status !== order.status) {
-    status.dataset.status = order.status;
-    status.textContent = LABELS[order.status] || order.status;
-  }
-  const failed = order.status === "payment_failed" && order.last_payment_error;
-  $("order-detail").textContent = failed ? `${order.last_payment_error} You can try another card.` : "";
-  $("start-over").hidden = !FINAL.has(order.status);
+function renderReceipt(order) {
+  const paid = order.status === "paid";
+  $("receipt").hidden = !paid;
+  if (!paid || $("receipt-lines").children.length) return;
+  $("receipt-lines").replaceChildren(...order.items.map((item) => {
+    const row = element("tr");
+    row.append(element("td", item.name), element("td", String(item.quantity)),
+               element("td", money(item.unit_amount * item.quantity, order.currency)));
+    return row;
+  }));
+  $("receipt-total").textContent = money(order.amount, order.currency);
+  $("receipt-order-id").textContent = order.order_id;
 }
 
-/** Poll GET /orders/<id> every second until a final status (or two minutes); one poller at a time. */
-export function poll(orderId) {
+export function renderStatus(order) {
+  const status = $("order-status");
+  const text = label(order);
+  status.dataset.status = order.status;
+  if (status.textContent !== text) status.textContent = text;
+  $("order-detail").textContent = detail(order);
+  renderReceipt(order);
+  if (FINAL.has(order.status)) {
+    $("payment").hidden = true;
+    payment.formShown = false;
+  }
+  $("start-over").hidden = !(FINAL.has(order.status) || (order.status === "payment_failed" && !payment.formShown));
+}
+
+/** Poll GET /orders/<id> every second for two minutes, then every ten seconds, until its status
+ *  is final; one poller at a time. ``onOrder`` sees every answer. */
+export function poll(orderId, onOrder = () => {}) {
   clearTimeout(pollTimer);
   const started = Date.now();
   const tick = async () => {
+    let waited = Date.now() - started;
     try {
       const order = await api(`/orders/${encodeURIComponent(orderId)}`);
       renderStatus(order);
+      onOrder(order);
       if (FINAL.has(order.status)) return;
+      if (waited >= FAST_FOR_MS && !$("order-detail").textContent) {
+        $("order-detail").textContent = "Still waiting for Stripe's confirmation. This page keeps checking; "
+          + "you can also come back to this address later.";
+      }
     } catch (error) {
-      $("order-detail").textContent = `Could not check the order (${error.message}); trying again…`;
+      if (error.status === 404) {
+        $("order-status").textContent = "We could not find this order.";
+        $("start-over").hidden = false;
+        return;
+      }
+      $("order-detail").textContent = `We could not reach the shop to check your order (${error.message}). Trying again…`;
     }
-    if (Date.now() - started < POLL_LIMIT_MS) pollTimer = setTimeout(tick, POLL_MS);
-    else $("order-detail").textContent = "Still waiting for Stripe: reload this page later to check again.";
+    waited = Date.now() - started;
+    pollTimer = setTimeout(tick, waited < FAST_FOR_MS ? POLL_MS : SLOW_POLL_MS);
   };
   tick();
 }
-

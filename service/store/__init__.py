@@ -55,8 +55,10 @@ class Store:
         """True when the database answers within the server-selection timeout; never raises."""
         return connection.ping()
 
-    @staticmethod
-    def ensure_indexes(inbox_retention_seconds: int, journal_retention_seconds: int) -> str:
+    def ensure_indexes(self, inbox_retention_seconds: int, journal_retention_seconds: int) -> str:
         """Create every index and the retention TTL indexes (idempotent); returns what was
-        done to the inbox retention index ("created", "unchanged", "updated" or "recreated")."""
-        return connection.ensure_indexes(inbox_retention_seconds, journal_retention_seconds)
+        done to the inbox retention index ("created", "unchanged", "updated" or "recreated").
+        Raises DatabaseUnavailable when the database cannot be reached within the retry budget."""
+        return self.retry.run(
+            lambda: connection.ensure_indexes(inbox_retention_seconds, journal_retention_seconds), "ensure_indexes"
+        )

@@ -12,8 +12,9 @@ from typing import Any
 
 from pymongo import ASCENDING
 
-from ..domain.orders import OPEN_STATUSES
-from .documents import Order, ReconcileStats
+from ..domain.ledger_events import FAILED as LEDGER_FAILED
+from ..domain.orders import NEEDS_REVIEW, OPEN_STATUSES
+from .documents import Order, ReconcileStats, StripeEvent
 from .retry import RetryPolicy
 
 RECONCILER = "reconciler"
@@ -39,6 +40,21 @@ class OperationsStore:
             return min(count, cap), oldest
 
         return self.retry.run(op, "overdue_orders")
+
+    def needing_attention(self, cap: int) -> dict[str, int]:
+        """Capped counts of what waits for a human: orders in ``needs_review`` (an equality on
+        the leading field of (status, created_at)) and inbox rows whose money the ledger could
+        not post (the partial (ledger, received_at) index)."""
+
+        def op() -> dict[str, int]:
+            return {
+                "needs_review": Order._get_collection().count_documents({"status": NEEDS_REVIEW}, limit=cap),
+                "ledger_unpostable": StripeEvent._get_collection().count_documents(
+                    {"ledger": LEDGER_FAILED}, limit=cap
+                ),
+            }
+
+        return self.retry.run(op, "needing_attention")
 
     def record_reconcile_pass(
         self, *, ok: bool, healed: int, failed: int, interval_seconds: float, now: datetime

@@ -19,7 +19,7 @@ from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError
 
 from ..clock import utcnow
-from ..domain.orders import NEEDS_REVIEW, SETTLED_STATUSES, Decision, PaymentFact
+from ..domain.orders import NEEDS_REVIEW, PAYMENT_FAILED, SETTLED_STATUSES, Decision, PaymentFact
 from ..errors import ValidationFailed
 from .documents import Order
 from .paging import paged_range
@@ -108,6 +108,8 @@ class OrderStore:
             changes["payment_intent_id"] = fact.payment_intent_id
         if fact.failure_message:
             changes["last_payment_error"] = fact.failure_message
+        elif decision.to_status != PAYMENT_FAILED:  # the decline message belongs to a failed status only
+            changes["last_payment_error"] = None
         if decision.to_status == NEEDS_REVIEW:
             changes["review_reason"] = decision.reason
         step = {
@@ -130,6 +132,17 @@ class OrderStore:
             lambda: _orders().update_one({"_id": order_id}, {"$max": {"last_event_at": occurred_at}}),
             "advance_clock",
         )
+
+    def note_failure(self, order_id: str, occurred_at: int, message: str) -> bool:
+        """Replace a ``payment_failed`` order's decline message with a newer attempt's (no
+        status change); conditional on the order still failed and the attempt not older than
+        its last fact. Returns True when this call changed it."""
+        query = {"_id": order_id, "status": PAYMENT_FAILED, "last_event_at": {"$lte": occurred_at}}
+        update = {
+            "$set": {"last_payment_error": message, "updated_at": utcnow()},
+            "$max": {"last_event_at": occurred_at},
+        }
+        return self.retry.run(lambda: _orders().update_one(query, update), "note_failure").modified_count == 1
 
     # -- money after the payment: annotations beside the status, never the status -------------
     def annotate_refund(self, order_id: str, refund: Mapping[str, Any]) -> bool:

@@ -39,13 +39,15 @@ SAMPLE_ORDERS = 400  # in-process command-count sample: 400 new, ~30 duplicates,
 def parse_args(argv):
     """Command-line options (all have defaults)."""
     parser = argparse.ArgumentParser(prog="python -m tests.benchmarks.run", description=__doc__.split("\n")[0])
-    parser.add_argument("--workdir", default=os.path.join(ROOT, "var", "benchmarks"))
+    parser.add_argument(
+        "--workdir", default=os.path.join(ROOT, "var", "benchmarks"), help="where results and logs go (var/benchmarks)"
+    )
     parser.add_argument("--duration", type=float, default=10.0, help="measured seconds per load run")
     parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each load run")
     parser.add_argument("--connections", type=int, default=16, help="closed-loop connections at saturation")
     parser.add_argument("--rounds", type=int, default=2, help="saturation rounds per webhook receiver")
     parser.add_argument("--saturation-orders", type=int, default=6000, help="pending orders per saturation run")
-    parser.add_argument("--checkout-requests", type=int, default=20000)
+    parser.add_argument("--checkout-requests", type=int, default=20000, help="checkout requests in the checkout phase")
     parser.add_argument(
         "--cost-sizes",
         type=int,
@@ -53,8 +55,10 @@ def parse_args(argv):
         default=[1000, 10_000, 30_000],
         help="collection sizes for the per-command database cost table",
     )
-    parser.add_argument("--reconcile-sizes", type=int, nargs="+", default=[10_000, 100_000])
-    parser.add_argument("--reconcile-repeats", type=int, default=3)
+    parser.add_argument(
+        "--reconcile-sizes", type=int, nargs="+", default=[10_000, 100_000], help="order counts the pass is timed at"
+    )
+    parser.add_argument("--reconcile-repeats", type=int, default=3, help="timed passes per size")
     parser.add_argument(
         "--reconcile-read-rate",
         type=float,

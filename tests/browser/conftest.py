@@ -6,19 +6,11 @@ Playwright is only the driver here: it never downloads a browser (``playwright i
 never run); it launches /usr/bin/chromium.
 """
 
-import json
 import os
 import re
-import signal
-import subprocess
-import sys
-import time
-from dataclasses import dataclass
 
 import pytest
-import requests
 
-from service.devtools.secantus import free_port
 from tests.support.processes import ROOT
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -34,125 +26,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS = os.path.join(ROOT, "test-artifacts", "browser")
-# The dev stack must take nothing from the developer's shell: it runs offline.
-SCRUBBED = (
-    "MONGODB_URI",
-    "STRIPE_SECRET_KEY",
-    "STRIPE_PUBLISHABLE_KEY",
-    "STRIPE_WEBHOOK_SECRET",
-    "STRIPE_API_BASE",
-    "STRIPE_JS_URL",
-    "PORT",
-    "WEB_CONCURRENCY",
-)
-
-
-@dataclass
-class DevStack:
-    """A running ``python -m service dev``: its URL, state file, output and process."""
-
-    url: str
-    state_file: str
-    log_path: str
-    process: subprocess.Popen
-
-    def logs(self):
-        """Everything the stack printed so far (gunicorn's JSON request lines included)."""
-        with open(self.log_path, encoding="utf-8", errors="replace") as handle:
-            return handle.read()
-
-    def outage(self, seconds):
-        """Start ``python -m service dev outage --seconds N``; returns once it is armed."""
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "service",
-                "dev",
-                "outage",
-                "--seconds",
-                str(seconds),
-                "--state-file",
-                self.state_file,
-            ],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        first = proc.stdout.readline()
-        assert first.startswith("database outage:"), first + proc.stdout.read()
-        return proc
-
-
-def _wait_ready(stack, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if stack.process.poll() is not None:
-            raise RuntimeError(f"the dev stack exited {stack.process.returncode}:\n{stack.logs()}")
-        if os.path.exists(stack.state_file):
-            try:
-                if requests.get(stack.url + "/products", timeout=2).status_code == 200:
-                    return
-            except requests.ConnectionError:
-                pass
-        time.sleep(0.2)
-    raise RuntimeError("the dev stack did not come up:\n" + stack.logs())
-
-
-def _stop(stack):
-    if stack.process.poll() is None:
-        stack.process.send_signal(signal.SIGTERM)  # the stack stops its gunicorn and database itself
-        try:
-            stack.process.wait(40)
-            return
-        except subprocess.TimeoutExpired:
-            pass
-    try:  # last resort: nothing may outlive the test session
-        with open(stack.state_file, encoding="utf-8") as handle:
-            os.kill(json.load(handle)["database_pid"], signal.SIGKILL)
-    except (OSError, ValueError, KeyError):
-        pass
-    if stack.process.poll() is None:
-        os.killpg(stack.process.pid, signal.SIGKILL)
-        stack.process.wait(10)
-
-
-@pytest.fixture(scope="module")
-def dev_stack(tmp_path_factory):
-    """The README's run command on free ports and a temporary data folder."""
-    base = tmp_path_factory.mktemp("devstack")
-    port = free_port()
-    env = {key: value for key, value in os.environ.items() if key not in SCRUBBED}
-    log_path = str(base / "dev.log")
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "service",
-                "dev",
-                "--port",
-                str(port),
-                "--workers",
-                "1",
-                "--data-dir",
-                str(base / "secantus"),
-                "--state-file",
-                str(base / "dev.json"),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    stack = DevStack(f"http://127.0.0.1:{port}", str(base / "dev.json"), log_path, process)
-    try:
-        _wait_ready(stack)
-        yield stack
-    finally:
-        _stop(stack)
 
 
 @pytest.fixture(scope="module")
@@ -168,11 +41,13 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture
-def page(browser, dev_stack, request):
-    """A fresh browser context on the checkout page. Fails the test on any script error or
-    Content-Security-Policy violation; screenshots the final state to test-artifacts/."""
-    context = browser.new_context(viewport={"width": 1024, "height": 900})
+VIEWPORTS = {"desktop": {"width": 1024, "height": 900}, "phone": {"width": 390, "height": 844}}
+
+
+def open_page(browser, dev_stack, viewport):
+    """A fresh browser context on the checkout page at ``viewport``; returns (page, problems,
+    close). ``problems`` collects script errors and Content-Security-Policy violations."""
+    context = browser.new_context(viewport=VIEWPORTS[viewport], is_mobile=viewport == "phone")
     page = context.new_page()
     page.set_default_timeout(15_000)
     problems = []
@@ -186,13 +61,47 @@ def page(browser, dev_stack, request):
         ),
     )
     page.goto(dev_stack.url + "/")
+    return page, problems, context.close
+
+
+@pytest.fixture(params=list(VIEWPORTS))
+def page(browser, dev_stack, request):
+    """The checkout page on a desktop and on a 390×844 phone viewport. Fails the test on any
+    script error or Content-Security-Policy violation; screenshots the final state to
+    test-artifacts/."""
+    page, problems, close = open_page(browser, dev_stack, request.param)
     yield page
     screenshot(page, request.node.name + "-final")
-    context.close()
+    close()
     assert not problems, problems
 
 
+@pytest.fixture
+def pages(browser, dev_stack, request):
+    """The checkout page on both viewports at once ({"desktop": page, "phone": page}), for a
+    test whose waits (a database outage) both can share; checked and kept like ``page``."""
+    opened = {viewport: open_page(browser, dev_stack, viewport) for viewport in VIEWPORTS}
+    yield {viewport: page for viewport, (page, _, _) in opened.items()}
+    for viewport, (page, problems, close) in opened.items():
+        screenshot(page, f"{request.node.name}[{viewport}]-final")
+        close()
+        assert not problems, problems
+
+
 def screenshot(page, name):
-    """Save a full-page PNG under test-artifacts/browser/ (kept by CI as an artifact)."""
+    """Save a full-page PNG under test-artifacts/browser/ (kept by CI as an artifact), named
+    with the viewport's width."""
     os.makedirs(ARTIFACTS, exist_ok=True)
+    if not name.endswith("-final"):  # the final ones carry the test's viewport id already
+        name += f"-{page.viewport_size['width']}px"
     page.screenshot(path=os.path.join(ARTIFACTS, re.sub(r"[^\w.-]+", "_", name) + ".png"), full_page=True)
+
+
+def accessibility_violations(page):
+    """axe-core's violations on the page as it is now (rule id: the failing elements)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return {
+        violation["id"]: [node["target"] for node in violation["nodes"]] for violation in results.response["violations"]
+    }

@@ -14,10 +14,13 @@ from .fake import FakeStripe
 
 def main(argv: list[str] | None = None) -> None:
     """Start the server, print its URL, serve until interrupted."""
-    parser = argparse.ArgumentParser(prog="python -m service.devtools.fake_stripe")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=12111)
-    parser.add_argument("--api-key", default="sk_test_fake")
+    parser = argparse.ArgumentParser(
+        prog="python -m service.devtools.fake_stripe",
+        description="Run the stateful fake Stripe API on its own; point the service at it with STRIPE_API_BASE.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    parser.add_argument("--port", type=int, default=12111, help="port to listen on (default: %(default)s)")
+    parser.add_argument("--api-key", default="sk_test_fake", help="the secret key it accepts (default: %(default)s)")
     parser.add_argument("--webhook-url", help="POST every new event here, signed")
     parser.add_argument(
         "--webhook-secret", action="append", default=[], help="endpoint secret (repeat while rolling secrets)"

@@ -46,8 +46,11 @@
       input.type = "radio"; input.name = name; input.value = card[0]; input.id = name + "-" + index;
       input.checked = index === 0;
       label.htmlFor = input.id;
-      label.style.display = "inline";
-      row.append(input, " ", label);
+      // Each choice is a 44 px tap target (the whole row's label), as on a phone it must be.
+      row.style.cssText = "display:flex;align-items:center;gap:.5rem;min-height:44px";
+      input.style.cssText = "width:1.25rem;height:1.25rem;margin:0";
+      label.style.cssText = "display:flex;align-items:center;flex:1;min-height:44px;margin:0";
+      row.append(input, label);
       fieldset.appendChild(row);
     });
     host.replaceChildren(fieldset);

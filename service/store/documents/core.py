@@ -13,6 +13,10 @@ class Product(me.Document):
     name = me.StringField(required=True, max_length=200)
     unit_amount = me.IntField(required=True, min_value=1, max_value=99_999_999)
     currency = me.StringField(required=True, regex=r"[a-z]{3}\Z")
+    # An archived product is no longer sold (checkout refuses it, the page does not list it);
+    # orders that bought it keep their own copy of its name and price.
+    archived = me.BooleanField(default=False)
+    archived_at = me.DateTimeField()
     meta = {**_META, "collection": "products"}
 
 
