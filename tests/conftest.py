@@ -13,6 +13,7 @@ import pytest
 from service.devtools.fake_stripe import FakeStripe
 from service.observability.logs import JsonFormatter
 from tests.support.devstack import running_dev_stack
+from tests.support.fake_clock import FAKE_API_KEY, Clock
 from tests.support.helpers import API_KEY
 from tests.support.stack import ExternalMongo, ServiceStack
 
@@ -106,3 +107,17 @@ def log_lines():
     logger.addHandler(handler)
     yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
     logger.removeHandler(handler)
+
+
+@pytest.fixture(scope="module")
+def clock():
+    """A settable clock (tests/support/fake_clock.py) shared by a module's tests."""
+    return Clock()
+
+
+@pytest.fixture(scope="module")
+def server(clock):
+    """A fake Stripe on ``clock`` for the whole module; a module's ``fake`` fixture empties it per test."""
+    fake = FakeStripe(api_key=FAKE_API_KEY, clock=clock).start()
+    yield fake
+    fake.stop()

@@ -12,39 +12,18 @@ import stripe
 
 from service.devtools.fake_stripe import Deliverer, FakeStripe, FakeStripeError, sign_payload
 from service.devtools.fake_stripe.forms import parse_form
+from tests.support.fake_clock import FAKE_API_KEY, T0
 
-API_KEY = "sk_test_fake"
+API_KEY = FAKE_API_KEY
 SECRET = "whsec_test_current"
 OLD_SECRET = "whsec_test_old"
-
-
-class Clock:
-    """A settable clock, so `created` filters and key expiry are deterministic."""
-
-    def __init__(self, now=1_700_000_000.0):
-        self.now = now
-
-    def __call__(self):
-        return self.now
-
-
-@pytest.fixture(scope="module")
-def clock():
-    return Clock()
-
-
-@pytest.fixture(scope="module")
-def server(clock):
-    fake = FakeStripe(api_key=API_KEY, clock=clock).start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture
 def fake(server, clock):
     """The module's fake, emptied before each test."""
     server.reset()
-    clock.now = 1_700_000_000.0
+    clock.now = T0
     return server
 
 

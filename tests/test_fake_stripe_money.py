@@ -21,32 +21,10 @@ import stripe.params
 from service.devtools.fake_stripe import FakeStripe, FakeStripeError
 from service.devtools.fake_stripe import money_api as api
 from service.devtools.fake_stripe.pricing import Pricing
+from tests.support.fake_clock import FAKE_API_KEY, T0
 
-API_KEY = "sk_test_fake"
+API_KEY = FAKE_API_KEY
 SECRET = "whsec_test_money"
-T0 = 1_700_000_000.0
-
-
-class Clock:
-    """A settable clock, so availability, delays and `created` filters are deterministic."""
-
-    def __init__(self, now=T0):
-        self.now = now
-
-    def __call__(self):
-        return self.now
-
-
-@pytest.fixture(scope="module")
-def clock():
-    return Clock()
-
-
-@pytest.fixture(scope="module")
-def server(clock):
-    fake = FakeStripe(api_key=API_KEY, clock=clock).start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture
