@@ -4,7 +4,6 @@ signing and redelivery. If these pass, the service's tests talk to a faithful St
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
@@ -13,6 +12,7 @@ import stripe
 from service.devtools.fake_stripe import Deliverer, FakeStripe, FakeStripeError, sign_payload
 from service.devtools.fake_stripe.forms import parse_form
 from tests.support.fake_clock import FAKE_API_KEY, T0
+from tests.support.webhook_endpoint import Endpoint
 
 API_KEY = FAKE_API_KEY
 SECRET = "whsec_test_current"
@@ -426,34 +426,6 @@ def test_signed_payload_verifies_with_each_live_secret_only():
         stripe.Webhook.construct_event(body, header, "whsec_wrong")
     with pytest.raises(stripe.SignatureVerificationError):
         stripe.Webhook.construct_event(body, sign_payload(body, SECRET, timestamp=1), SECRET)
-
-
-class Endpoint:
-    """A local webhook endpoint answering scripted statuses and recording what it got."""
-
-    def __init__(self, statuses):
-        self.statuses, self.received = list(statuses), []
-        endpoint = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                endpoint.received.append((dict(self.headers), body))
-                status = endpoint.statuses.pop(0) if endpoint.statuses else 200
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/webhooks/stripe"
-        threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True).start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 @pytest.fixture

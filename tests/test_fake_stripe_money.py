@@ -7,11 +7,9 @@ import ast
 import inspect
 import json
 import sys
-import threading
 import time
 import typing
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
@@ -22,6 +20,7 @@ from service.devtools.fake_stripe import FakeStripe, FakeStripeError
 from service.devtools.fake_stripe import money_api as api
 from service.devtools.fake_stripe.pricing import Pricing
 from tests.support.fake_clock import FAKE_API_KEY, T0
+from tests.support.webhook_endpoint import Endpoint
 
 API_KEY = FAKE_API_KEY
 SECRET = "whsec_test_money"
@@ -603,32 +602,6 @@ def test_reset_forgets_the_money_side(client, fake):
 
 
 # -- events and their delivery -------------------------------------------------------------
-class Receiver:
-    """A webhook endpoint that records every body it receives."""
-
-    def __init__(self):
-        received = self.received = []
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                received.append((self.headers["Stripe-Signature"], body))
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/webhooks/stripe"
-        threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True).start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
 def money_story(client, fake):
     """Every money movement once: charge, refund and its failure, a dispute won and one lost,
     a manual payout canceled, an automatic payout paid and one failed."""
@@ -645,13 +618,14 @@ def money_story(client, fake):
 
 def test_money_events_are_delivered_signed_by_the_existing_deliverer(make_fake):
     """Every money event reaches the webhook endpoint, signed, in the log's order of types."""
-    hook = Receiver()
+    hook = Endpoint(())
     try:
         fake = make_fake(webhook_url=hook.url, webhook_secrets=[SECRET], auto_deliver=True)
         money_story(client_for(fake), fake)
         assert fake.drain_deliveries(10)
         delivered = {}
-        for signature, body in hook.received:
+        for headers, body in hook.received:
+            signature = headers["Stripe-Signature"]
             event = stripe.Webhook.construct_event(body, signature, SECRET)
             delivered[event.id] = event.type
         assert delivered == {event["id"]: event["type"] for event in fake.events}

@@ -8,7 +8,6 @@ applied row. Raises DatabaseUnavailable when the retry budget is spent.
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-import mongoengine as me
 from pymongo import ReturnDocument
 from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError
@@ -17,8 +16,8 @@ from ..clock import utcnow
 from ..domain.inbox import FAILED, FINISHED, RECEIVED, STATES
 from ..domain.ledger_events import FAILED as LEDGER_FAILED
 from ..domain.ledger_events import PENDING as LEDGER_PENDING
-from ..errors import ValidationFailed
 from .documents import StripeEvent
+from .documents.meta import stored_form
 from .retry import RetryPolicy
 
 Doc = dict[str, Any]
@@ -38,12 +37,7 @@ class InboxStore:
         """Store ``row`` (``_id`` = the event id) unless that id exists. Returns None when this
         call inserted it, else the existing row. One database command either way. Raises
         ValidationFailed when the schema refuses the row (nothing is written)."""
-        document = StripeEvent._from_son(dict(row))
-        try:
-            document.validate()
-        except me.ValidationError as exc:
-            raise ValidationFailed(f"the event cannot be stored: {exc}", code="invalid_event") from None
-        doc = document.to_mongo().to_dict()
+        doc = stored_form(StripeEvent, row, "event", "invalid_event")
         event_id = doc.pop("_id")
 
         def op() -> Doc | None:

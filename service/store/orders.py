@@ -13,15 +13,14 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
-import mongoengine as me
 from pymongo import ReturnDocument
 from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError
 
 from ..clock import utcnow
 from ..domain.orders import NEEDS_REVIEW, PAYMENT_FAILED, SETTLED_STATUSES, Decision, PaymentFact
-from ..errors import ValidationFailed
 from .documents import Order
+from .documents.meta import stored_form
 from .paging import paged_range
 from .retry import RetryPolicy
 
@@ -43,12 +42,7 @@ class OrderStore:
         Returns (stored order, created). A concurrent or retried insert with the same
         Idempotency-Key returns the order that won, with created False. Raises
         ValidationFailed when the schema refuses the order (nothing is written)."""
-        document = Order._from_son(dict(order))
-        try:
-            document.validate()
-        except me.ValidationError as exc:
-            raise ValidationFailed(f"the order cannot be stored: {exc}", code="invalid_order") from None
-        doc = document.to_mongo().to_dict()
+        doc = stored_form(Order, order, "order", "invalid_order")
 
         def op() -> tuple[Doc, bool]:
             try:
