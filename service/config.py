@@ -66,6 +66,7 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "reconcile_max_attempts": (1, 1000),
     "reconcile_grace_seconds": (0, _DAY),
     "sweep_lookback_seconds": (0, 30 * _DAY),  # Stripe lists events for 30 days
+    "sweep_lease_seconds": (5, 3600),
     "stripe_read_rate": (0.1, 10_000),
     "signature_alert_threshold": (1, 1_000_000),
     "signature_alert_window_seconds": (1, _DAY),
@@ -113,6 +114,9 @@ class Settings:
     reconcile_max_attempts: int = 10
     reconcile_grace_seconds: int = 60
     sweep_lookback_seconds: int = 3 * 86400
+    # The sweep's lease is renewed before each page it lists, so it can be short: a worker that
+    # died mid-sweep (or lost the database while letting go) blocks the others for this long only.
+    sweep_lease_seconds: int = 120
     stripe_read_rate: float = 20.0
     # Operator surface: /admin/ is disabled (404) without a token; /metrics is open without one.
     admin_token: str = field(default="", repr=False)

@@ -8,6 +8,7 @@ import pytest
 
 from service import handlers
 from service.clock import utcnow
+from service.handlers.sweep import SWEEP
 from tests.support.helpers import checkout, deliver, new_order, transitions
 
 FAST = {"STRIPE_READ_RATE": 1000, "RECONCILE_GRACE_SECONDS": 0}
@@ -162,3 +163,17 @@ def test_sweep_lease_admits_one_holder(services):
     assert not store.acquire_lease("x", "b", now, now + timedelta(minutes=1))
     assert store.acquire_lease("x", "a", now, now + timedelta(minutes=2))
     assert store.acquire_lease("x", "b", now + timedelta(minutes=3), now + timedelta(minutes=4))
+
+
+def test_a_dead_sweepers_lease_holds_the_sweep_off_only_until_it_expires(services):
+    """A worker that died mid-sweep (its release lost with the database) blocks the sweep for
+    one lease (SWEEP_LEASE_SECONDS) at most; then the next pass sweeps and lets go."""
+    recovery, now = services.store.recovery, utcnow()
+    lease = timedelta(seconds=services.settings.sweep_lease_seconds)
+    assert recovery.acquire_lease(SWEEP, "dead", now, now + lease)
+    assert handlers.reconcile(services, older_than=0).sweep == "skipped (another reconciler holds the lease)"
+    # The same lease, taken a whole lease ago: expired now.
+    recovery.release_lease(SWEEP, "dead")
+    assert recovery.acquire_lease(SWEEP, "dead", now - lease - lease, now - timedelta(seconds=1))
+    assert handlers.reconcile(services, older_than=0).sweep == "done"
+    assert recovery.acquire_lease(SWEEP, "next", utcnow(), utcnow() + lease)  # it let go

@@ -6,6 +6,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
+from ..clock import utcnow
 from ..domain.annotations import NOTE_EVENTS
 from ..domain.ledger_events import LEDGER_EVENTS
 from ..domain.orders import EVENT_TRIGGERS
@@ -56,7 +57,8 @@ def sweep_events(
             summary.sweep = "skipped (already swept in this window)"
             return
         summary.sweep_window = ends_ms
-    if not recovery.acquire_lease(SWEEP, owner, now, now + timedelta(minutes=10)):
+    lease = timedelta(seconds=services.settings.sweep_lease_seconds)
+    if not recovery.acquire_lease(SWEEP, owner, now, now + lease):
         summary.sweep = "skipped (another reconciler holds the lease)"
         return
     try:
@@ -65,6 +67,12 @@ def sweep_events(
         cursor = None
         while True:
             limiter.wait()
+            # Renewed per page, so a long sweep keeps it and a dead one lets go within one lease. Losing
+            # it is harmless (intake is idempotent): this pass stops, its checkpoint unmoved.
+            renewed_at = utcnow()
+            if not recovery.acquire_lease(SWEEP, owner, renewed_at, renewed_at + lease):
+                summary.sweep = "stopped (the lease expired and another reconciler took it)"
+                return
             page = services.gateway.list_events_page(types=SWEPT_TYPES, created_gte=start, starting_after=cursor)
             events.extend(page["data"])
             if not page["has_more"] or not page["data"]:

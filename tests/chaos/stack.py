@@ -18,6 +18,9 @@ CHAOS_SETTINGS = {
     "RECONCILE_GRACE_SECONDS": 0,
     "STRIPE_READ_RATE": 500,
     "DB_RETRY_MAX_SECONDS": 1,
+    # A worker killed with the database mid-sweep may keep the lease (its release failed too):
+    # short, so the final passes do not wait long for it.
+    "SWEEP_LEASE_SECONDS": 5,
     "LOG_LEVEL": "WARNING",
 }
 LOOP_INTERVAL = 1.0  # seconds between a reconcile worker's passes (and the sweep's window)
