@@ -149,11 +149,21 @@ class OrderStore:
         return self._annotate(query, "refund", refund, "annotate_refund")
 
     def annotate_dispute(self, order_id: str, dispute: Mapping[str, Any]) -> bool:
-        """Store ``dispute`` iff the order has none, or has the same dispute at a lower rank.
-        Returns True when this call changed the order."""
+        """Store ``dispute`` iff the order has none, or has the same dispute at a lower rank, or
+        at the same rank from an older event. Returns True when this call changed the order."""
+        same = {"dispute.id": dispute["id"]}
         query = {
             "_id": order_id,
-            "$or": [{"dispute": None}, {"dispute.id": dispute["id"], "dispute.rank": {"$lt": dispute["rank"]}}],
+            "$or": [
+                {"dispute": None},
+                {**same, "dispute.rank": {"$lt": dispute["rank"]}},
+                # $not/$gte also matches a record written before occurred_at was kept
+                {
+                    **same,
+                    "dispute.rank": dispute["rank"],
+                    "dispute.occurred_at": {"$not": {"$gte": dispute["occurred_at"]}},
+                },
+            ],
         }
         return self._annotate(query, "dispute", dispute, "annotate_dispute")
 
