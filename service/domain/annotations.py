@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from .reading import read_currency, read_int, read_metadata_order_id, read_optional_str, read_ref, read_status, read_str
 from .stripe_statuses import CLOSED, DISPUTE, dispute_rank
 
 REFUNDED: Final = "refunded"
@@ -85,34 +86,35 @@ class DisputeFact:
 
 
 def note_from_event(event: Mapping[str, Any]) -> RefundFact | DisputeFact | None:
-    """The RefundFact or DisputeFact an event carries, or None for any other type."""
+    """The RefundFact or DisputeFact an event carries, or None for any other type. Reads
+    strictly (``domain/reading.py``): raises EventUnreadable naming a missing field."""
     obj, kind = event["data"]["object"], event.get("type")
-    created = int(event.get("created") or 0)
+    if kind not in (REFUND_EVENT, DISPUTE_CREATED, DISPUTE_CLOSED):
+        return None
+    created = read_int(event, "created", event)
     if kind == REFUND_EVENT:
         return RefundFact(
             source_id=event["id"],
-            payment_intent_id=_id(obj.get("payment_intent")),
-            metadata_order_id=(obj.get("metadata") or {}).get("order_id"),
-            charge_id=obj.get("id"),
-            amount_refunded=int(obj.get("amount_refunded") or 0),
-            amount_captured=int(obj.get("amount_captured") or 0),
-            currency=(obj.get("currency") or "").lower(),
+            payment_intent_id=read_ref(obj, "payment_intent", event),
+            metadata_order_id=read_metadata_order_id(obj, event),
+            charge_id=read_str(obj, "id", event),
+            amount_refunded=read_int(obj, "amount_refunded", event),
+            amount_captured=read_int(obj, "amount_captured", event),
+            currency=read_currency(obj, "currency", event),
             occurred_at=created,
         )
-    if kind in (DISPUTE_CREATED, DISPUTE_CLOSED):
-        return DisputeFact(
-            source_id=event["id"],
-            payment_intent_id=_id(obj.get("payment_intent")),
-            metadata_order_id=(obj.get("metadata") or {}).get("order_id"),
-            dispute_id=obj.get("id"),
-            charge_id=_id(obj.get("charge")),
-            status=str(obj.get("status") or ""),
-            amount=int(obj.get("amount") or 0),
-            currency=(obj.get("currency") or "").lower(),
-            reason=obj.get("reason"),
-            occurred_at=created,
-        )
-    return None
+    return DisputeFact(
+        source_id=event["id"],
+        payment_intent_id=read_ref(obj, "payment_intent", event),
+        metadata_order_id=read_metadata_order_id(obj, event),
+        dispute_id=read_str(obj, "id", event),
+        charge_id=read_ref(obj, "charge", event),
+        status=read_status(obj, "status", DISPUTE, event),
+        amount=read_int(obj, "amount", event),
+        currency=read_currency(obj, "currency", event),
+        reason=read_optional_str(obj, "reason", event),
+        occurred_at=created,
+    )
 
 
 def event_refs(event: Mapping[str, Any]) -> tuple[str | None, str | None]:

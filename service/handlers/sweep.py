@@ -6,9 +6,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..domain.annotations import NOTE_EVENTS
-from ..domain.ledger_events import LEDGER_EVENTS
-from ..domain.orders import EVENT_TRIGGERS
+from ..domain.event_types import HANDLED_TYPES, sweep_groups
 from ..errors import EventProcessingFailed, ServiceError
 from ..observability.logs import log
 from .ratelimit import RateLimiter
@@ -19,8 +17,10 @@ from .webhook import ingest_event, process_event
 logger = logging.getLogger("service.reconcile")
 SWEEP = "events-sweep"
 SWEEP_WINDOW = "events-sweep-window"
-# Every type the service acts on (orders, annotations, the ledger); Stripe allows at most 20.
-SWEPT_TYPES = sorted(set(EVENT_TRIGGERS) | set(NOTE_EVENTS) | set(LEDGER_EVENTS))
+# Every type the service acts on (orders, annotations, Radar, the ledger), in groups of at
+# most 20: Stripe's limit of types[] per Events-API request.
+SWEPT_TYPES = sorted(HANDLED_TYPES)
+SWEPT_GROUPS = sweep_groups()
 
 
 def replay_inbox(services: Services, summary: Summary, now: datetime) -> None:
@@ -62,14 +62,8 @@ def sweep_events(
     try:
         start = recovery.get_checkpoint(SWEEP) or int(now.timestamp()) - services.settings.sweep_lookback_seconds
         events: list[dict[str, Any]] = []
-        cursor = None
-        while True:
-            limiter.wait()
-            page = services.gateway.list_events_page(types=SWEPT_TYPES, created_gte=start, starting_after=cursor)
-            events.extend(page["data"])
-            if not page["has_more"] or not page["data"]:
-                break
-            cursor = page["data"][-1]["id"]
+        for group in SWEPT_GROUPS:
+            events.extend(_list_events(services, limiter, group, start))
         known = store.inbox.existing_ids([event["id"] for event in events]) if events else set()
         for event in sorted(events, key=lambda e: e["created"]):
             if event["id"] not in known:
@@ -93,3 +87,16 @@ def sweep_events(
         log(logger, logging.ERROR, "event sweep failed", error=exc.message)
     finally:
         recovery.release_lease(SWEEP, owner)
+
+
+def _list_events(services: Services, limiter: RateLimiter, types: list[str], start: int) -> list[dict[str, Any]]:
+    """Every event of ``types`` (at most 20) created since ``start``, page by page."""
+    events: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        limiter.wait()
+        page = services.gateway.list_events_page(types=types, created_gte=start, starting_after=cursor)
+        events.extend(page["data"])
+        if not page["has_more"] or not page["data"]:
+            return events
+        cursor = page["data"][-1]["id"]

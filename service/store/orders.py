@@ -167,6 +167,15 @@ class OrderStore:
         }
         return self._annotate(query, "dispute", dispute, "annotate_dispute")
 
+    def annotate_radar(self, order_id: str, field: str, note: Mapping[str, Any]) -> bool:
+        """Store a Radar note (``field`` ``review`` or ``fraud_warning``) iff the order has none,
+        or (a review) holds one of a lower (rank, event time). True when this call changed it."""
+        newer: list[Doc] = [{field: None}]
+        if field == "review":
+            newer.append({"review.rank": {"$lt": note["rank"]}})
+            newer.append({"review.rank": note["rank"], "review.occurred_at": {"$lt": note["occurred_at"]}})
+        return self._annotate({"_id": order_id, "$or": newer}, field, note, "annotate_radar")
+
     def _annotate(self, query: Doc, field: str, value: Mapping[str, Any], what: str) -> bool:
         now = utcnow()
         update = {"$set": {field: dict(value, at=now), "updated_at": now}}
