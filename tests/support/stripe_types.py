@@ -14,7 +14,8 @@ import stripe
 def resolved_hints(cls):
     """cls's own annotations, resolved (names imported under TYPE_CHECKING included)."""
     module = sys.modules[cls.__module__]
-    namespace = dict(vars(module))
+    # ExpandableField's forward reference names StripeObject, which not every module imports.
+    namespace = {"StripeObject": stripe.StripeObject, **vars(module)}
     for node in ast.parse(inspect.getsource(module)).body:
         if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
             exec(compile(ast.Module(node.body, []), module.__file__, "exec"), namespace)

@@ -91,6 +91,7 @@ class StripeEvent(me.Document):
     order_id = me.StringField()
     payment_intent_id = me.StringField()
     created = me.IntField()  # Stripe's event.created (unix seconds)
+    api_version = me.StringField()  # the Stripe API version the endpoint rendered the event in
     received_at = me.DateTimeField(required=True)
     applied_at = me.DateTimeField()
     # "pending" while the money this event reports waits for the ledger worker; removed once posted.
