@@ -21,7 +21,7 @@ EVENT = {"id": "evt_1", "type": "charge.refunded", "api_version": "2020-08-27"}
 
 def test_the_pinned_api_version_is_stripe_pythons():
     """config.STRIPE_API_VERSION (what the README tells the endpoint to use) is the library's pin."""
-    assert STRIPE_API_VERSION == stripe.api_version
+    assert stripe.api_version == STRIPE_API_VERSION
 
 
 @pytest.mark.parametrize("value", [None, "100", 1.5, True])
