@@ -25,8 +25,8 @@ DOCUMENTED_MINIMUMS = {
 
 def test_zero_and_three_decimal_currencies_are_stripes_documented_lists():
     """The table's zero- and three-decimal sets are exactly Stripe's documented ones."""
-    assert currency.ZERO_DECIMAL == {code.lower() for code in DOCUMENTED_ZERO_DECIMAL.split()}
-    assert currency.THREE_DECIMAL == {code.lower() for code in DOCUMENTED_THREE_DECIMAL.split()}
+    assert {code.lower() for code in DOCUMENTED_ZERO_DECIMAL.split()} == currency.ZERO_DECIMAL
+    assert {code.lower() for code in DOCUMENTED_THREE_DECIMAL.split()} == currency.THREE_DECIMAL
     assert currency.ZERO_DECIMAL | currency.THREE_DECIMAL <= currency.KNOWN
 
 

@@ -49,8 +49,7 @@ MINIMUM_CHARGE: Final[dict[str, int]] = {
 }
 
 # Presentment currencies Stripe lists (lower case, as the API wants them).
-KNOWN: Final = frozenset(
-    """
+_KNOWN_CODES = """
     usd aed afn all amd ang aoa ars aud awg azn bam bbd bdt bgn bhd bif bmd bnd bob brl bsd bwp
     byn bzd cad cdf chf clp cny cop crc cve czk djf dkk dop dzd egp etb eur fjd fkp gbp gel gip
     gmd gnf gtq gyd hkd hnl htg huf idr ils inr isk jmd jod jpy kes kgs khr kmf krw kwd kyd kzt
@@ -58,8 +57,8 @@ KNOWN: Final = frozenset(
     nzd omr pab pen pgk php pkr pln pyg qar ron rsd rub rwf sar sbd scr sek sgd shp sle sos srd
     std szl thb tjs tnd top try ttd twd tzs uah ugx uyu uzs vnd vuv wst xaf xcd xof xpf yer zar
     zmw
-    """.split()
-)
+"""
+KNOWN: Final = frozenset(_KNOWN_CODES.split())
 
 # Stable codes for each rule (the checkout's 422 codes; the import names them too).
 UNKNOWN_CURRENCY: Final = "unknown_currency"
