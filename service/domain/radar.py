@@ -20,9 +20,6 @@ EARLY_FRAUD_WARNING: Final = "radar.early_fraud_warning.created"
 RADAR_EVENTS: Final = (REVIEW_OPENED, REVIEW_CLOSED, EARLY_FRAUD_WARNING)
 REVIEW: Final = "review"
 FRAUD_WARNING: Final = "fraud_warning"
-# The alert line each signal raises (observability/alerts.py lists them).
-ALERTS: Final = {REVIEW_OPENED: "radar_review_opened", REVIEW_CLOSED: "radar_review_closed"}
-ALERTS_FRAUD_WARNING: Final = "early_fraud_warning"
 
 
 @dataclass(frozen=True)
@@ -42,10 +39,6 @@ class RadarFact:
     @property
     def rank(self) -> int:
         return 1 if self.is_open and self.kind == REVIEW else 2
-
-    @property
-    def alert(self) -> str:
-        return ALERTS.get(self.event_type, ALERTS_FRAUD_WARNING)
 
 
 def radar_from_event(event: Mapping[str, Any]) -> RadarFact | None:

@@ -4,14 +4,17 @@ alert line, never a change of the payment status (see domain/radar.py)."""
 import logging
 
 from ..domain.inbox import APPLIED, IGNORED
-from ..domain.radar import RadarFact, decide_radar
+from ..domain.radar import REVIEW_CLOSED, REVIEW_OPENED, RadarFact, decide_radar
 from ..errors import EventProcessingFailed
+from ..observability.alerts import EARLY_FRAUD_WARNING, RADAR_REVIEW_CLOSED, RADAR_REVIEW_OPENED
 from ..observability.logs import log
 from .results import Applied
 from .services import Services
 
 logger = logging.getLogger("service.webhook")
 _RACE_ROUNDS = 5
+# The alert line each Radar event raises (observability/alerts.py).
+_ALERTS = {REVIEW_OPENED: RADAR_REVIEW_OPENED, REVIEW_CLOSED: RADAR_REVIEW_CLOSED}
 
 
 def apply_radar(services: Services, fact: RadarFact) -> Applied:
@@ -39,7 +42,7 @@ def apply_radar(services: Services, fact: RadarFact) -> Applied:
                 reason=fact.reason,
                 open=fact.is_open,
                 order_status=order["status"],
-                alert=fact.alert,
+                alert=_ALERTS.get(fact.event_type, EARLY_FRAUD_WARNING),
             )
             state = "open" if fact.is_open else "closed"
             return Applied(APPLIED, f"{fact.kind} {fact.object_id}: {state} ({fact.reason})", order_id, changed=True)

@@ -8,9 +8,9 @@ import threading
 
 from prometheus_client import Counter
 
+from .alerts import API_VERSION_MISMATCH
 from .logs import log
 
-API_VERSION_MISMATCH = "api_version_mismatch"
 # A label value Stripe could send (2026-10-28.endive, 2020-08-27); anything else is "other".
 _VERSION = re.compile(r"\d{4}-\d{2}-\d{2}(\.[a-z]{1,20})?")
 MISMATCHES = Counter(
