@@ -34,8 +34,7 @@ DISPUTE_CLOSED: Final = "charge.dispute.closed"
 NOTE_EVENTS: Final = (REFUND_EVENT, DISPUTE_CREATED, DISPUTE_CLOSED)
 # Dispute.status values that end a dispute (won, lost, prevented, warning_closed).
 CLOSED_DISPUTE_STATUSES: Final = tuple(status for status, phase in DISPUTE.items() if phase == CLOSED)
-OPEN_RANK: Final = 1
-CLOSED_RANK: Final = 2
+OPEN_RANK: Final = 1  # what an unknown status ranks as (readers refuse one before it gets here)
 
 
 def on_other_payment_intent(order_payment_intent_id: str | None, fact: "RefundFact | DisputeFact") -> bool:
