@@ -40,6 +40,9 @@ MIN_INBOX_RETENTION_SECONDS = 30 * 86400
 # Journal records of reads (GET); calls that can move money are kept as long as the ledger.
 DEFAULT_JOURNAL_RETENTION_SECONDS = 90 * 86400
 MIN_TOKEN_LENGTH = 32
+# The Stripe API version the service is written for: stripe-python 16.1.0's pinned one. The
+# webhook endpoint must send events in it (README, "Deploying"); a test keeps it equal to stripe.api_version.
+STRIPE_API_VERSION = "2026-10-28.endive"
 MAX_WEBHOOK_TOLERANCE_SECONDS = 600  # Stripe's libraries use 300; longer only widens the replay window
 _DAY, _YEAR = 86400, 366 * 86400
 # Inclusive bounds of every numeric setting: no zero that silently turns a check off (a

@@ -17,6 +17,8 @@
     │   ├── PaymentProviderUnavailable 503 Stripe unreachable / 5xx / 429 after bounded retries
     │   └── PaymentProviderError      502  Stripe refused the request (permanent)
     └── EventProcessingFailed         500  a permanent error while applying a webhook event
+        └── EventUnreadable           500  a field the service needs is missing or of the wrong type:
+                                           parked at once, naming the field and the event's api_version
 
 A ``DependencyError`` answers with its ``public_message``; its own message stays in the log.
 Anything that is not a ``ServiceError`` is a bug: it is logged with its traceback and
@@ -137,3 +139,16 @@ class PaymentProviderError(DependencyError):
 class EventProcessingFailed(ServiceError):
     http_status = 500
     code = "event_processing_failed"
+
+
+class EventUnreadable(EventProcessingFailed):
+    """A Stripe object lacks a field the service needs, or has it with the wrong type (an event
+    of another API version, a hand-made payload). Never read as a default: the event is parked
+    (``failed``) with this message, and ``events replay`` redoes it once the cause is fixed."""
+
+    code = "event_unreadable"
+
+    def __init__(self, message: str, *, field: str, api_version: str | None) -> None:
+        super().__init__(message, details={"field": field, "api_version": api_version})
+        self.field = field
+        self.api_version = api_version

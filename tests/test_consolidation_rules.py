@@ -129,11 +129,14 @@ def test_a_mirrored_transaction_keeps_what_its_expanded_source_says_about_the_or
 
 
 def test_the_event_sweep_asks_for_every_type_the_service_acts_on_within_stripes_limit():
-    """Orders, annotations and the ledger: all swept, and at most the 20 types Stripe's filter allows."""
+    """Orders, annotations, Radar and the ledger: all swept, in groups of at most the 20 types
+    Stripe's filter allows."""
     from service.domain.annotations import NOTE_EVENTS
     from service.domain.ledger_events import LEDGER_EVENTS
     from service.domain.orders import EVENT_TRIGGERS
-    from service.handlers.sweep import SWEPT_TYPES
+    from service.domain.radar import RADAR_EVENTS
+    from service.handlers.sweep import SWEPT_GROUPS, SWEPT_TYPES
 
-    assert set(SWEPT_TYPES) == set(EVENT_TRIGGERS) | set(NOTE_EVENTS) | LEDGER_EVENTS
-    assert len(SWEPT_TYPES) <= 20
+    assert set(SWEPT_TYPES) == set(EVENT_TRIGGERS) | set(NOTE_EVENTS) | LEDGER_EVENTS | set(RADAR_EVENTS)
+    assert all(len(group) <= 20 for group in SWEPT_GROUPS)
+    assert sorted(type_ for group in SWEPT_GROUPS for type_ in group) == sorted(SWEPT_TYPES)

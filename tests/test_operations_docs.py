@@ -57,6 +57,7 @@ def test_rules_and_dashboard_name_only_metrics_the_service_exposes_and_the_dashb
     has every metric the rules and panels use; every payments_ family is on the dashboard."""
     _, pi_id = new_order(client)
     deliver(client, fake_stripe.succeed(pi_id))
+    deliver(client, dict(fake_stripe.refund(pi_id, 100), api_version="2020-08-27"))  # another API version
     body, _ = signed({"id": "evt_x"})
     client.post(
         "/webhooks/stripe", data=body, headers={"Stripe-Signature": "t=1,v1=00"}, content_type="application/json"

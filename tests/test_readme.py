@@ -12,13 +12,14 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from service.handlers.sweep import SWEPT_TYPES
+from service.domain.event_types import HANDLED_TYPES
 from tests.support.processes import BIN, ROOT, process_env
 
 README = (Path(ROOT) / "README.md").read_text()
 # A command that needs what the tests do not have (real Stripe, Heroku, minutes) is only parsed.
 PARSE_ONLY = (
     "stripe listen",
+    "stripe webhook_endpoints",
     "STRIPE_SECRET_KEY=sk_test_",
     "heroku ",
     "python3.11 -m venv",
@@ -111,7 +112,7 @@ def test_the_readme_test_command_is_what_ci_runs_and_the_stripe_event_list_is_wh
     ci = (Path(ROOT) / ".ci" / "run").read_text().strip().splitlines()
     assert ci[-1] == test_command
     events = re.search(r"--events (\S+)", README).group(1).split(",")
-    assert sorted(events) == sorted(SWEPT_TYPES)
+    assert sorted(events) == sorted(HANDLED_TYPES)
 
 
 def flask_commands_in_text():

@@ -49,7 +49,7 @@ def test_refunds_in_every_delivery_order_end_at_the_cumulative_total(
         assert [step[1] for step in transitions(raw_db, order_id)] == ["paid"]
 
 
-@pytest.mark.parametrize("outcome", ["won", "lost"])
+@pytest.mark.parametrize("outcome", ["won", "lost", "prevented"])
 def test_disputes_in_every_delivery_order_end_at_the_outcome(client, fake_stripe, raw_db, outcome):
     """succeeded, dispute created and dispute closed in any order, duplicated: paid, disputed, closed outcome."""
     for order in itertools.permutations(range(3)):

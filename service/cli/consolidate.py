@@ -13,6 +13,7 @@ from flask.cli import with_appcontext
 
 from .. import handlers
 from ..clock import utcnow
+from ..domain.currency import format_amount
 from ..domain.periods import TYPES
 from ..errors import ServiceError
 from ..handlers.ratelimit import RateLimiter
@@ -67,10 +68,14 @@ def _print(run: dict) -> None:
         f"({counts.get('payments_matched', 0)} matched); {counts.get('payouts', 0)} payouts"
     )
     for currency, kinds in (run.get("totals") or {}).items():
-        parts = [f"{kind} {row['amount']} (fee {row['fee']})" for kind, row in kinds.items() if kind != "net"]
-        click.echo(f"  {currency}: {', '.join(parts)}; net {kinds['net']}")
+        parts = [
+            f"{kind} {format_amount(row['amount'], currency)} (fee {format_amount(row['fee'], currency)})"
+            for kind, row in kinds.items()
+            if kind != "net"
+        ]
+        click.echo(f"  {currency}: {', '.join(parts)}; net {format_amount(kinds['net'], currency)}")
     for currency, row in (counts.get("not_ours") or {}).items():
-        click.echo(f"  not ours ({currency}): {row['count']} payments, {row['amount']}")
+        click.echo(f"  not ours ({currency}): {row['count']} payments, {format_amount(row['amount'], currency)}")
     for item in run.get("items") or []:
         keys = ("order_id", "balance_transaction_id", "payout_id")
         ids = " ".join(f"{key}={item[key]}" for key in keys if item.get(key))

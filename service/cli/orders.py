@@ -7,6 +7,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from .. import handlers
+from ..domain.currency import format_amount
 from ..errors import ServiceError
 from ..handlers.operations import MAX_AGE_SECONDS
 from ..handlers.views import stuck_order_json
@@ -78,7 +79,7 @@ def orders_stuck(older_than: float | None, limit: int, as_json: bool) -> None:
         return
     for order in orders:
         click.echo(
-            f"{order['_id']}  {order['status']:<14} {order['amount']} {order['currency']}  "
+            f"{order['_id']}  {order['status']:<14} {format_amount(order['amount'], order['currency'])}  "
             f"expected_by={order['expected_by'].isoformat()}  pi={order.get('payment_intent_id') or '-'}"
         )
     click.echo(f"{len(orders)} stuck order(s)")
@@ -101,11 +102,12 @@ def orders_show(order_id: str, as_json: bool) -> None:
         echo_json(view)
         return
     order = view["order"]
-    click.echo(f"{order['order_id']}  {order['status']}  {order['amount']} {order['currency']}")
+    click.echo(f"{order['order_id']}  {order['status']}  {format_amount(order['amount'], order['currency'])}")
     for currency, row in view["position"].items():
+        amounts = {key: format_amount(row[key], currency) for key in ("gross", "refunds", "disputes", "fees", "net")}
         click.echo(
-            f"  {currency}: gross {row['gross']}, refunds {row['refunds']}, disputes {row['disputes']}, "
-            f"fees {row['fees']}, net {row['net']}"
+            f"  {currency}: gross {amounts['gross']}, refunds {amounts['refunds']}, disputes {amounts['disputes']}, "
+            f"fees {amounts['fees']}, net {amounts['net']}"
         )
     for item in view["timeline"]:
         click.echo(f"{item['at']}  {item['what']:<12} {item['detail']}")

@@ -8,6 +8,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from .. import handlers
+from ..domain.currency import format_amount
 from ..errors import ServiceError, ValidationFailed
 from .output import echo_json, fail, json_mode
 
@@ -36,7 +37,8 @@ def products_list(on_sale: bool, as_json: bool) -> None:
         return
     for product in products:
         mark = "  (archived)" if product.get("archived") else ""
-        click.echo(f"{product['sku']:<24} {product['unit_amount']:>10} {product['currency']}  {product['name']}{mark}")
+        price = format_amount(product["unit_amount"], product["currency"])
+        click.echo(f"{product['sku']:<24} {price:>16}  {product['name']}{mark}")
     click.echo(f"{len(products)} product(s)")
 
 

@@ -9,8 +9,10 @@ Order independence comes from monotone values, not from delivery order:
   ``amount_refunded``); the order keeps the largest amount seen, so duplicates and
   reordered deliveries end at the same total. ``refund.*`` events are not subscribed:
   the same refund would arrive twice, once per family.
-- a dispute's state has a rank (open < closed); the order keeps the highest rank seen, so
-  ``charge.dispute.closed`` before ``charge.dispute.created`` still ends closed.
+- a dispute's state has a rank (open < closed, an appeal after its close; the table is
+  ``stripe_statuses.DISPUTE``) and the event's time breaks ties; the order keeps the highest
+  (rank, time) seen, so ``charge.dispute.closed`` before ``charge.dispute.created`` still ends
+  closed, and ``prevented`` closes it like ``won`` and ``lost``.
 - neither depends on the payment status: a refund delivered before
   ``payment_intent.succeeded`` is recorded at once, and the order reads ``paid`` with its
   refund as soon as the success lands (or the reconciler heals it).
@@ -20,6 +22,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from .reading import read_currency, read_int, read_metadata_order_id, read_optional_str, read_ref, read_status, read_str
+from .stripe_statuses import CLOSED, DISPUTE, dispute_rank
+
 REFUNDED: Final = "refunded"
 PARTIALLY_REFUNDED: Final = "partially_refunded"
 DISPUTED: Final = "disputed"
@@ -27,10 +32,9 @@ REFUND_EVENT: Final = "charge.refunded"
 DISPUTE_CREATED: Final = "charge.dispute.created"
 DISPUTE_CLOSED: Final = "charge.dispute.closed"
 NOTE_EVENTS: Final = (REFUND_EVENT, DISPUTE_CREATED, DISPUTE_CLOSED)
-# Dispute.status values that end a dispute; every other status is open.
-CLOSED_DISPUTE_STATUSES: Final = ("won", "lost", "warning_closed")
-OPEN_RANK: Final = 1
-CLOSED_RANK: Final = 2
+# Dispute.status values that end a dispute (won, lost, prevented, warning_closed).
+CLOSED_DISPUTE_STATUSES: Final = tuple(status for status, phase in DISPUTE.items() if phase == CLOSED)
+OPEN_RANK: Final = 1  # what an unknown status ranks as (readers refuse one before it gets here)
 
 
 def on_other_payment_intent(order_payment_intent_id: str | None, fact: "RefundFact | DisputeFact") -> bool:
@@ -72,38 +76,44 @@ class DisputeFact:
 
     @property
     def rank(self) -> int:
-        return CLOSED_RANK if self.status in CLOSED_DISPUTE_STATUSES else OPEN_RANK
+        """Open 1, closed or appealed 2 (``stripe_statuses.DISPUTE``); an unknown status ranks open."""
+        return dispute_rank(self.status) if self.status in DISPUTE else OPEN_RANK
+
+    @property
+    def closed(self) -> bool:
+        return self.status in CLOSED_DISPUTE_STATUSES
 
 
 def note_from_event(event: Mapping[str, Any]) -> RefundFact | DisputeFact | None:
-    """The RefundFact or DisputeFact an event carries, or None for any other type."""
+    """The RefundFact or DisputeFact an event carries, or None for any other type. Reads
+    strictly (``domain/reading.py``): raises EventUnreadable naming a missing field."""
     obj, kind = event["data"]["object"], event.get("type")
-    created = int(event.get("created") or 0)
+    if kind not in (REFUND_EVENT, DISPUTE_CREATED, DISPUTE_CLOSED):
+        return None
+    created = read_int(event, "created", event)
     if kind == REFUND_EVENT:
         return RefundFact(
             source_id=event["id"],
-            payment_intent_id=_id(obj.get("payment_intent")),
-            metadata_order_id=(obj.get("metadata") or {}).get("order_id"),
-            charge_id=obj.get("id"),
-            amount_refunded=int(obj.get("amount_refunded") or 0),
-            amount_captured=int(obj.get("amount_captured") or 0),
-            currency=(obj.get("currency") or "").lower(),
+            payment_intent_id=read_ref(obj, "payment_intent", event),
+            metadata_order_id=read_metadata_order_id(obj, event),
+            charge_id=read_str(obj, "id", event),
+            amount_refunded=read_int(obj, "amount_refunded", event),
+            amount_captured=read_int(obj, "amount_captured", event),
+            currency=read_currency(obj, "currency", event),
             occurred_at=created,
         )
-    if kind in (DISPUTE_CREATED, DISPUTE_CLOSED):
-        return DisputeFact(
-            source_id=event["id"],
-            payment_intent_id=_id(obj.get("payment_intent")),
-            metadata_order_id=(obj.get("metadata") or {}).get("order_id"),
-            dispute_id=obj.get("id"),
-            charge_id=_id(obj.get("charge")),
-            status=str(obj.get("status") or ""),
-            amount=int(obj.get("amount") or 0),
-            currency=(obj.get("currency") or "").lower(),
-            reason=obj.get("reason"),
-            occurred_at=created,
-        )
-    return None
+    return DisputeFact(
+        source_id=event["id"],
+        payment_intent_id=read_ref(obj, "payment_intent", event),
+        metadata_order_id=read_metadata_order_id(obj, event),
+        dispute_id=read_str(obj, "id", event),
+        charge_id=read_ref(obj, "charge", event),
+        status=read_status(obj, "status", DISPUTE, event),
+        amount=read_int(obj, "amount", event),
+        currency=read_currency(obj, "currency", event),
+        reason=read_optional_str(obj, "reason", event),
+        occurred_at=created,
+    )
 
 
 def event_refs(event: Mapping[str, Any]) -> tuple[str | None, str | None]:
@@ -140,19 +150,24 @@ def decide_refund(order_amount: int, recorded: Mapping[str, Any] | None, fact: R
 def decide_dispute(recorded: Mapping[str, Any] | None, fact: DisputeFact) -> dict[str, Any] | None:
     """The dispute sub-document to store for ``fact``, or None when it adds nothing.
 
-    A dispute only moves forward (open -> closed); a second dispute id on the same order
-    is not recorded over the first (the caller logs it for a human).
+    A dispute only moves forward in (rank, event time): open -> closed -> appealed -> closed
+    again; a second dispute id on the same order is not recorded over the first (the caller
+    logs it for a human).
     """
     if not fact.dispute_id:
         return None
-    if recorded is not None and (recorded.get("id") != fact.dispute_id or recorded.get("rank", 0) >= fact.rank):
+    if recorded is not None and (
+        recorded.get("id") != fact.dispute_id
+        or (int(recorded.get("rank", 0)), int(recorded.get("occurred_at", 0))) >= (fact.rank, fact.occurred_at)
+    ):
         return None
-    closed = fact.rank == CLOSED_RANK
+    closed = fact.closed
     return {
         "id": fact.dispute_id,
         "status": DISPUTED,
         "stripe_status": fact.status,
         "rank": fact.rank,
+        "occurred_at": fact.occurred_at,
         "outcome": fact.status if closed else None,
         "amount": fact.amount,
         "currency": fact.currency,

@@ -1,16 +1,19 @@
 """What a catalog entry must be: the only source of prices, so it is checked strictly.
 
-Pure. ``validate_catalog`` is all-or-nothing: the first bad entry raises ValidationFailed
-naming it, and nothing is returned to be written.
+Pure. ``validate_catalog`` is all-or-nothing: the first malformed entry raises
+ValidationFailed naming it; then every price Stripe would refuse (``domain/currency.py``:
+unknown currency, below the minimum charge, above the maximum, a three-decimal amount not a
+multiple of 10) is named, one line per SKU and rule, in one ValidationFailed. Nothing is
+returned to be written.
 """
 
 from typing import Any, Final
 
 from ..errors import ValidationFailed
+from .currency import charge_problem
 from .identifiers import CURRENCY, SKU, valid
 
 FIELDS: Final = frozenset({"sku", "name", "unit_amount", "currency"})
-MAX_UNIT_AMOUNT: Final = 99_999_999
 
 
 def validate_catalog(entries: object) -> list[dict[str, Any]]:
@@ -18,7 +21,20 @@ def validate_catalog(entries: object) -> list[dict[str, Any]]:
     lower-cased). Raises ValidationFailed naming the first bad entry."""
     if not isinstance(entries, list) or not entries:
         raise ValidationFailed("the catalog must be a non-empty JSON list")
-    return [_product(index, entry) for index, entry in enumerate(entries)]
+    products = [_product(index, entry) for index, entry in enumerate(entries)]
+    refused = [
+        (product["sku"], problem)
+        for product in products
+        if (problem := charge_problem(product["unit_amount"], product["currency"])) is not None
+    ]
+    if refused:
+        lines = [f"{sku}: {code}: {sentence}" for sku, (code, sentence) in refused]
+        raise ValidationFailed(
+            f"{len(refused)} price(s) Stripe would refuse: " + "; ".join(lines),
+            code="price_refused",
+            details={"refused": [{"sku": sku, "rule": code, "message": sentence} for sku, (code, sentence) in refused]},
+        )
+    return products
 
 
 def _product(index: int, entry: object) -> dict[str, Any]:
@@ -27,8 +43,8 @@ def _product(index: int, entry: object) -> dict[str, Any]:
     sku, name, amount, currency = entry["sku"], entry["name"], entry["unit_amount"], entry["currency"]
     if isinstance(amount, bool) or not isinstance(amount, int):
         raise ValidationFailed(f"entry {index}: unit_amount must be an integer (minor units)")
-    if not 1 <= amount <= MAX_UNIT_AMOUNT:
-        raise ValidationFailed(f"entry {index}: unit_amount must be from 1 to {MAX_UNIT_AMOUNT}")
+    if amount < 1:
+        raise ValidationFailed(f"entry {index}: unit_amount must be at least 1")
     if not valid(SKU, sku):
         raise ValidationFailed(f"entry {index}: sku must be 1-64 letters, digits, '_', '.' or '-'")
     if not isinstance(name, str) or not 1 <= len(name) <= 200:

@@ -13,12 +13,12 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 
 from ..errors import IdempotencyConflict, ValidationFailed
+from .currency import charge_problem
 from .identifiers import EMAIL, KEY, SKU, valid
 from .orders import PENDING
 
 MAX_ITEMS: Final = 50
 MAX_QUANTITY: Final = 1000
-MAX_AMOUNT: Final = 99_999_999  # Stripe's limit: eight digits of minor units
 
 
 def parse_checkout(body: object) -> tuple[dict[str, int], str | None]:
@@ -81,8 +81,9 @@ def price_order(
 ) -> dict[str, Any]:
     """A new ``pending`` order (a plain dict) priced from ``products`` (sku -> catalog entry).
 
-    Raises ValidationFailed for an unknown or archived SKU, mixed currencies or a total over
-    Stripe's limit.
+    Raises ValidationFailed for an unknown or archived SKU, mixed currencies, or a total Stripe
+    would refuse (``amount_below_minimum``, ``amount_too_large``, ... from ``domain/currency.py``),
+    so nothing is stored and Stripe is not called.
     """
     unknown = sorted(set(items) - set(products))
     if unknown:
@@ -98,13 +99,16 @@ def price_order(
         for sku, qty in sorted(items.items())
     ]
     amount = sum(line["quantity"] * line["unit_amount"] for line in lines)
-    if amount > MAX_AMOUNT:
-        raise ValidationFailed(f"order total exceeds {MAX_AMOUNT} minor units", code="amount_too_large")
+    currency = next(iter(currencies))
+    problem = charge_problem(amount, currency)
+    if problem is not None:
+        code, sentence = problem
+        raise ValidationFailed(f"the order total {sentence}", code=code)
     return {
         "_id": "ord_" + uuid.uuid4().hex,
         "status": PENDING,
         "amount": amount,
-        "currency": currencies.pop(),
+        "currency": currency,
         "items": lines,
         "email": email,
         "history": [],

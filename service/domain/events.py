@@ -14,8 +14,15 @@ from .identifiers import EVENT_ID, valid
 def check_event_shape(event: Any) -> None:
     """Raise WebhookRejected (400) unless ``event`` looks like a Stripe event whose
     identifiers the inbox can store: an ``evt_`` id (base62 and underscores), a type, an int64 ``created`` and a
-    ``data.object``. Runs after the signature holds, before anything is stored."""
+    ``data.object``. Runs after the signature holds, before anything is stored. A "thin" v2
+    event (no snapshot of the object) is refused with code ``thin_event``."""
     data = event.get("data") if isinstance(event, dict) else None
+    if is_thin_event(event):
+        raise WebhookRejected(
+            "this is a thin (v2) event without the object's snapshot; configure the event destination "
+            "with the snapshot payload style (a v1 webhook endpoint) for this service",
+            code="thin_event",
+        )
     if not (
         isinstance(event, dict)
         and valid(EVENT_ID, event.get("id"))
@@ -33,6 +40,16 @@ def check_event_shape(event: Any) -> None:
         refs = (0,)
     if not all(_storable(value) for value in (event["id"], event["type"], *refs)):
         raise WebhookRejected("the event's identifiers are malformed", code="malformed_event")
+
+
+def is_thin_event(event: Any) -> bool:
+    """True for Stripe's thin v2 events: ``object: "v2.core.event"``, or a body that names a
+    ``related_object`` instead of carrying ``data.object``."""
+    if not isinstance(event, dict):
+        return False
+    data = event.get("data")
+    has_snapshot = isinstance(data, dict) and "object" in data
+    return event.get("object") == "v2.core.event" or ("related_object" in event and not has_snapshot)
 
 
 def _storable(value: object) -> bool:

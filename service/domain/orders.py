@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from .reading import Source, read_currency, read_int, read_metadata_order_id, read_optional_str
+
 PENDING: Final = "pending"
 PROCESSING: Final = "processing"
 PAYMENT_FAILED: Final = "payment_failed"
@@ -146,7 +148,7 @@ def fact_from_event(event: Mapping[str, Any]) -> PaymentFact | None:
     if trigger is None:
         return None
     pi = event["data"]["object"]
-    return _fact(event["id"], trigger, pi, int(event.get("created") or 0))
+    return _fact(event["id"], trigger, pi, read_int(event, "created", event), event)
 
 
 def fact_from_payment_intent(pi: Mapping[str, Any], observed_at: float) -> PaymentFact | None:
@@ -162,18 +164,20 @@ def fact_from_payment_intent(pi: Mapping[str, Any], observed_at: float) -> Payme
         trigger, seen = PAYMENT_FAILED, "failed:" + str(error.get("charge") or error.get("code") or "")
     if trigger is None:
         return None
-    return _fact(f"reconcile:{pi['id']}:{seen}", trigger, pi, int(observed_at))
+    source = {"id": pi.get("id"), "type": "retrieved PaymentIntent"}
+    return _fact(f"reconcile:{pi['id']}:{seen}", trigger, pi, int(observed_at), source)
 
 
-def _fact(source_id: str, trigger: str, pi: Mapping[str, Any], occurred_at: int) -> PaymentFact:
+def _fact(source_id: str, trigger: str, pi: Mapping[str, Any], occurred_at: int, source: Source) -> PaymentFact:
+    # Strict reads (domain/reading.py): a missing amount is an unreadable event, never 0.
     error = pi.get("last_payment_error") or {}
     return PaymentFact(
         source_id=source_id,
         trigger=trigger,
-        payment_intent_id=pi.get("id"),
-        amount_received=int(pi.get("amount_received") or 0),
-        currency=(pi.get("currency") or "").lower(),
-        metadata_order_id=(pi.get("metadata") or {}).get("order_id"),
+        payment_intent_id=read_optional_str(pi, "id", source),
+        amount_received=read_int(pi, "amount_received", source),
+        currency=read_currency(pi, "currency", source),
+        metadata_order_id=read_metadata_order_id(pi, source),
         occurred_at=occurred_at,
         failure_message=error.get("message") if trigger == PAYMENT_FAILED else None,
     )

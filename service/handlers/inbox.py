@@ -5,11 +5,13 @@ import json
 from typing import Any
 
 from ..domain.annotations import note_from_event
+from ..domain.event_types import ORDER_TYPES
 from ..domain.identifiers import EVENT_ID, valid
 from ..domain.inbox import STATES
 from ..domain.ledger_events import LEDGER_EVENTS
 from ..domain.orders import decide, fact_from_event
-from ..errors import NotFound, ValidationFailed
+from ..domain.radar import radar_from_event
+from ..errors import EventUnreadable, NotFound, ValidationFailed
 from .results import Outcome
 from .services import Services
 from .webhook import order_view, process_event
@@ -39,17 +41,22 @@ def preview_replay(services: Services, event_id: str) -> dict[str, Any]:
     Raises NotFound, DatabaseUnavailable."""
     row, event = _stored_event(services, event_id)
     plan = {"dry_run": True, "event_id": event_id, "type": event["type"], "state": row["state"]}
-    fact, note = fact_from_event(event), note_from_event(event)
-    if fact is None and note is None:
+    if event["type"] not in ORDER_TYPES:
         why = "the ledger worker posts its money" if event["type"] in LEDGER_EVENTS else "the type is not handled"
         return {**plan, "order_id": row.get("order_id"), "would": f"be ignored for the order: {why}"}
     if bool(event.get("livemode")) != services.settings.livemode:
         return {**plan, "order_id": row.get("order_id"), "would": "be ignored: the event is from the other Stripe mode"}
+    try:
+        fact = fact_from_event(event)
+        if fact is None:
+            note_from_event(event) or radar_from_event(event)  # read strictly, as the replay will
+    except EventUnreadable as exc:
+        return {**plan, "order_id": row.get("order_id"), "would": f"be parked again: {exc.message}"}
     if fact is None:
         return {
             **plan,
             "order_id": row.get("order_id"),
-            "would": "apply its refund or dispute to the order (only ever forward: one already recorded stays)",
+            "would": "apply its refund, dispute or Radar note to the order (only ever forward: one recorded stays)",
         }
     order = services.store.orders.find_for_payment(fact.metadata_order_id, fact.payment_intent_id)
     if order is None:

@@ -16,7 +16,7 @@ from ..errors import ServiceError
 from .payment_intents import KEY_WINDOW, payment_intent_key
 from .ratelimit import RateLimiter
 from .services import Services
-from .sweep import SWEEP, SWEPT_TYPES
+from .sweep import SWEEP, SWEPT_GROUPS
 from .webhook import order_view
 
 Doc = dict[str, Any]
@@ -99,13 +99,14 @@ def _missing_events(services: Services, limiter: RateLimiter, now: datetime) -> 
         services.store.recovery.get_checkpoint(SWEEP) or int(now.timestamp()) - services.settings.sweep_lookback_seconds
     )
     listed: list[str] = []
-    cursor = None
-    while len(listed) < 100 * MAX_LISTED:
-        limiter.wait()
-        page = services.gateway.list_events_page(types=SWEPT_TYPES, created_gte=start, starting_after=cursor)
-        listed += [event["id"] for event in page["data"]]
-        if not page["has_more"] or not page["data"]:
-            break
-        cursor = page["data"][-1]["id"]
+    for group in SWEPT_GROUPS:  # at most 20 types per request, as Stripe allows
+        cursor = None
+        while len(listed) < 100 * MAX_LISTED:
+            limiter.wait()
+            page = services.gateway.list_events_page(types=group, created_gte=start, starting_after=cursor)
+            listed += [event["id"] for event in page["data"]]
+            if not page["has_more"] or not page["data"]:
+                break
+            cursor = page["data"][-1]["id"]
     known = services.store.inbox.existing_ids(listed) if listed else set()
     return [event_id for event_id in listed if event_id not in known][:MAX_LISTED]

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..domain.identifiers import ORDER_ID, valid
 from ..domain.orders import PAID, PI_SUCCEEDED
+from ..domain.reading import read_currency, read_int
 from ..errors import PaymentProviderError, ValidationFailed
 from .ratelimit import RateLimiter
 from .services import Services
@@ -53,9 +54,11 @@ def consolidation_report(services: Services, since: datetime, until: datetime) -
         order = by_id.get(metadata_order_id) or by_pi.get(pi["id"])
         if order is None and not valid(ORDER_ID, metadata_order_id):
             # Invoices, Payment Links, Dashboard charges: another integration's money, not a mismatch.
-            row = not_ours.setdefault(pi["currency"], {"count": 0, "amount": 0})
+            # Read strictly: a missing amount must not be totalled as 0 (EventUnreadable names it).
+            source = {"id": pi.get("id"), "type": "listed PaymentIntent"}
+            row = not_ours.setdefault(read_currency(pi, "currency", source), {"count": 0, "amount": 0})
             row["count"] += 1
-            row["amount"] += pi.get("amount_received") or 0
+            row["amount"] += read_int(pi, "amount_received", source)
             continue
         problem = _compare(order, pi)
         if problem:

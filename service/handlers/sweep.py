@@ -3,13 +3,12 @@ API for deliveries that never arrived. Both feed the webhook's own intake/apply 
 
 import json
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from ..clock import utcnow
-from ..domain.annotations import NOTE_EVENTS
-from ..domain.ledger_events import LEDGER_EVENTS
-from ..domain.orders import EVENT_TRIGGERS
+from ..domain.event_types import HANDLED_TYPES, sweep_groups
 from ..errors import EventProcessingFailed, ServiceError
 from ..observability.logs import log
 from .ratelimit import RateLimiter
@@ -20,8 +19,10 @@ from .webhook import ingest_event, process_event
 logger = logging.getLogger("service.reconcile")
 SWEEP = "events-sweep"
 SWEEP_WINDOW = "events-sweep-window"
-# Every type the service acts on (orders, annotations, the ledger); Stripe allows at most 20.
-SWEPT_TYPES = sorted(set(EVENT_TRIGGERS) | set(NOTE_EVENTS) | set(LEDGER_EVENTS))
+# Every type the service acts on (orders, annotations, Radar, the ledger), in groups of at
+# most 20: Stripe's limit of types[] per Events-API request.
+SWEPT_TYPES = sorted(HANDLED_TYPES)
+SWEPT_GROUPS = sweep_groups()
 
 
 def replay_inbox(services: Services, summary: Summary, now: datetime) -> None:
@@ -61,23 +62,21 @@ def sweep_events(
     if not recovery.acquire_lease(SWEEP, owner, now, now + lease):
         summary.sweep = "skipped (another reconciler holds the lease)"
         return
+
+    def renew() -> bool:
+        # Renewed per page, so a long sweep keeps it and a dead one lets go within one lease.
+        renewed_at = utcnow()
+        return recovery.acquire_lease(SWEEP, owner, renewed_at, renewed_at + lease)
+
     try:
         start = recovery.get_checkpoint(SWEEP) or int(now.timestamp()) - services.settings.sweep_lookback_seconds
         events: list[dict[str, Any]] = []
-        cursor = None
-        while True:
-            limiter.wait()
-            # Renewed per page, so a long sweep keeps it and a dead one lets go within one lease. Losing
-            # it is harmless (intake is idempotent): this pass stops, its checkpoint unmoved.
-            renewed_at = utcnow()
-            if not recovery.acquire_lease(SWEEP, owner, renewed_at, renewed_at + lease):
+        for group in SWEPT_GROUPS:
+            listed = _list_events(services, limiter, group, start, renew)
+            if listed is None:  # harmless (intake is idempotent): this pass stops, its checkpoint unmoved
                 summary.sweep = "stopped (the lease expired and another reconciler took it)"
                 return
-            page = services.gateway.list_events_page(types=SWEPT_TYPES, created_gte=start, starting_after=cursor)
-            events.extend(page["data"])
-            if not page["has_more"] or not page["data"]:
-                break
-            cursor = page["data"][-1]["id"]
+            events.extend(listed)
         known = store.inbox.existing_ids([event["id"] for event in events]) if events else set()
         for event in sorted(events, key=lambda e: e["created"]):
             if event["id"] not in known:
@@ -101,3 +100,21 @@ def sweep_events(
         log(logger, logging.ERROR, "event sweep failed", error=exc.message)
     finally:
         recovery.release_lease(SWEEP, owner)
+
+
+def _list_events(
+    services: Services, limiter: RateLimiter, types: list[str], start: int, renew: Callable[[], bool]
+) -> list[dict[str, Any]] | None:
+    """Every event of ``types`` (at most 20) created since ``start``, page by page; None when
+    ``renew`` (called before each page) says the sweep's lease was lost."""
+    events: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        limiter.wait()
+        if not renew():
+            return None
+        page = services.gateway.list_events_page(types=types, created_gte=start, starting_after=cursor)
+        events.extend(page["data"])
+        if not page["has_more"] or not page["data"]:
+            return events
+        cursor = page["data"][-1]["id"]

@@ -18,6 +18,7 @@ _EVENT_FIELDS = (
     "created",
     "received_at",
     "applied_at",
+    "api_version",
 )
 
 
@@ -37,7 +38,9 @@ def order_json(order: Mapping[str, Any]) -> dict[str, Any]:
         "items": [{k: item[k] for k in ("sku", "name", "quantity", "unit_amount")} for item in order.get("items", [])],
         "last_payment_error": order.get("last_payment_error"),
         "refund": _note(order.get("refund"), ("status", "amount_refunded", "currency")),
-        "dispute": _note(order.get("dispute"), ("status", "outcome", "amount", "currency", "reason")),
+        "dispute": _note(order.get("dispute"), ("status", "stripe_status", "outcome", "amount", "currency", "reason")),
+        "review": _note(order.get("review"), ("id", "open", "reason")),
+        "fraud_warning": _note(order.get("fraud_warning"), ("id", "open", "reason")),
         "created_at": order["created_at"].isoformat(),
         "updated_at": order["updated_at"].isoformat(),
     }

@@ -13,16 +13,21 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..clock import utcnow
+from ..config import STRIPE_API_VERSION
 from ..domain.annotations import event_refs, note_from_event
+from ..domain.event_types import ORDER_TYPES
 from ..domain.events import check_event_shape, without_secrets
 from ..domain.inbox import APPLIED, FAILED, IGNORED, RECEIVED
 from ..domain.ledger_events import LEDGER_EVENTS
 from ..domain.ledger_events import PENDING as LEDGER_PENDING
 from ..domain.orders import FINAL, NEEDS_REVIEW, OrderView, PaymentFact, decide, fact_from_event, refreshes_failure
-from ..errors import DatabaseUnavailable, EventProcessingFailed, ServiceError
+from ..domain.radar import radar_from_event
+from ..errors import DatabaseUnavailable, EventProcessingFailed, EventUnreadable, ServiceError
 from ..observability import metrics
+from ..observability.api_versions import check_api_version
 from ..observability.logs import log
 from .annotate import apply_note
+from .radar import apply_radar
 from .results import Applied, Outcome
 from .services import Services
 
@@ -71,10 +76,14 @@ def ingest_event(services: Services, event: Mapping[str, Any]) -> Outcome:
         "payment_intent_id": payment_intent_id,
         "order_id": order_id,
         "received_at": utcnow(),
+        # The version the endpoint rendered the event in; another than the pinned one is counted.
+        "api_version": event.get("api_version") if isinstance(event.get("api_version"), str) else None,
     }
     if event["type"] in LEDGER_EVENTS and bool(event.get("livemode")) == services.settings.livemode:
         row["ledger"] = LEDGER_PENDING  # the worker posts its money; this request never calls Stripe
     existing = services.store.inbox.insert_or_get(row)
+    if existing is None:  # stored now: count a version mismatch once per event
+        check_api_version(event.get("api_version"), STRIPE_API_VERSION, event["id"])
     if existing is not None and existing["state"] != RECEIVED:
         return Outcome(event["id"], existing["state"], "duplicate delivery", existing.get("order_id"), True)
     return process_event(services, event)
@@ -93,7 +102,9 @@ def process_event(services: Services, event: Mapping[str, Any]) -> Outcome:
         raise
     except Exception as exc:  # a bug or a permanent error: keep it on the row, not just in the log
         error = f"{type(exc).__name__}: {exc}"
-        row = inbox.fail(event["id"], error, services.settings.webhook_max_attempts)
+        # An unreadable event reads the same way next time: parked at once, redone by a replay.
+        attempts = 1 if isinstance(exc, EventUnreadable) else services.settings.webhook_max_attempts
+        row = inbox.fail(event["id"], error, attempts)
         parked = row is not None and row["state"] == FAILED
         log(
             logger,
@@ -115,17 +126,21 @@ def process_event(services: Services, event: Mapping[str, Any]) -> Outcome:
 
 
 def apply_event(services: Services, event: Mapping[str, Any]) -> Applied:
-    """Apply one event's payment fact, or its refund/dispute annotation. Returns an Applied."""
-    fact = fact_from_event(event)
-    note = None if fact else note_from_event(event)
-    if fact is None and note is None:
+    """Apply one event's payment fact, or its refund/dispute/Radar annotation. Returns an Applied;
+    raises EventUnreadable when a field it needs is missing or mistyped."""
+    if event["type"] not in ORDER_TYPES:
         if event["type"] in LEDGER_EVENTS:
             return Applied(IGNORED, "no order change; the ledger worker posts its money")
         return Applied(IGNORED, f"event type {event['type']} is not handled")
     if bool(event.get("livemode")) != services.settings.livemode:
         return Applied(IGNORED, "event is from the other Stripe mode")
+    fact = fact_from_event(event)
+    note = None if fact else note_from_event(event)
+    radar = None if fact or note else radar_from_event(event)
     if fact is not None:
         return apply_fact(services, fact)
+    if radar is not None:
+        return apply_radar(services, radar)
     assert note is not None
     return apply_note(services, note)
 

@@ -12,6 +12,10 @@
   missing or inconsistent); the inbox row keeps the error (``ledger_error``).
 - ``consolidation_mismatch`` (each consolidation run): items of a period did not match
   (Stripe's books vs ours); the run lists each.
+- ``api_version_mismatch`` (the webhook path, once per version per process): events arrive in
+  another Stripe API version than the pinned one (``observability/api_versions.py``).
+- ``radar_review_opened``, ``radar_review_closed``, ``early_fraud_warning`` (the apply path):
+  Radar flagged or cleared a payment of an order; its status is unchanged.
 - ``payment_needs_review``, ``duplicate_payment_intents``, ``second_dispute``,
   ``money_movement_on_other_payment_intent`` (the apply path, the reconciler): money that
   needs a human; raised where it is found, with the ids.
@@ -35,6 +39,10 @@ SIGNATURE_FAILURE_SPIKE = "signature_failure_spike"
 RECONCILER_STALE = "reconciler_stale"
 LEDGER_UNPOSTABLE = "ledger_unpostable"
 CONSOLIDATION_MISMATCH = "consolidation_mismatch"
+API_VERSION_MISMATCH = "api_version_mismatch"
+RADAR_REVIEW_OPENED = "radar_review_opened"
+RADAR_REVIEW_CLOSED = "radar_review_closed"
+EARLY_FRAUD_WARNING = "early_fraud_warning"
 STALE_AFTER_INTERVALS = 2
 
 logger = logging.getLogger("service.alerts")

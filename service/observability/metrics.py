@@ -16,9 +16,7 @@ from collections.abc import Iterator
 
 from prometheus_client import Counter, Histogram
 
-from ..domain.annotations import NOTE_EVENTS
-from ..domain.ledger_events import LEDGER_EVENTS
-from ..domain.orders import EVENT_TRIGGERS
+from ..domain.event_types import HANDLED_TYPES
 from ..errors import DatabaseUnavailable, WebhookRejected
 from .alerts import SlidingWindowAlarm
 
@@ -27,7 +25,7 @@ if MULTIPROC_DIR:  # e.g. a worker dyno that shares the web dyno's config vars
     os.makedirs(MULTIPROC_DIR, exist_ok=True)
 
 SIGNATURE_CODES = ("missing_signature", "invalid_signature", "stale_signature")
-HANDLED_TYPES = frozenset(EVENT_TRIGGERS) | frozenset(NOTE_EVENTS) | LEDGER_EVENTS
+__all__ = ["HANDLED_TYPES", "observe_delivery", "record_stripe_call", "stripe_operation"]
 _KNOWN_SEGMENTS = {
     "v1",
     "payment_intents",

@@ -7,10 +7,21 @@ export function newKey() {
   return crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(36).slice(2)}`;
 }
 
+let decimalsTable;
+
 export function money(amount, currency) {
-  // Amounts are in minor units; Intl knows how many decimals each currency has.
-  const format = new Intl.NumberFormat(undefined, { style: "currency", currency: currency.toUpperCase() });
-  return format.format(amount / 10 ** format.resolvedOptions().maximumFractionDigits);
+  // Amounts are in Stripe's minor units. How many decimals a currency has is Stripe's rule
+  // (zero-decimal jpy, krw, ...; three-decimal kwd, bhd, ...; else two), which the server
+  // sends from its one currency table; Intl's own idea differs for some (e.g. isk).
+  decimalsTable ??= JSON.parse(document.body.dataset.currencyDecimals || "{}");
+  const digits = decimalsTable[currency.toLowerCase()] ?? 2;
+  const format = new Intl.NumberFormat(undefined, {
+    style: "currency",
+    currency: currency.toUpperCase(),
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  });
+  return format.format(amount / 10 ** digits);
 }
 
 /** fetch + JSON; a failure throws an Error with the API's message, ``status`` and ``code``. */

@@ -149,13 +149,18 @@ class OrderStore:
         return self._annotate(query, "refund", refund, "annotate_refund")
 
     def annotate_dispute(self, order_id: str, dispute: Mapping[str, Any]) -> bool:
-        """Store ``dispute`` iff the order has none, or has the same dispute at a lower rank.
-        Returns True when this call changed the order."""
-        query = {
-            "_id": order_id,
-            "$or": [{"dispute": None}, {"dispute.id": dispute["id"], "dispute.rank": {"$lt": dispute["rank"]}}],
-        }
-        return self._annotate(query, "dispute", dispute, "annotate_dispute")
+        """Store ``dispute`` iff the order has none, or the same dispute at a lower (rank, event
+        time). Returns True when this call changed the order."""
+        same = [{"dispute.id": dispute["id"], **older} for older in _older("dispute", dispute)]
+        return self._annotate(
+            {"_id": order_id, "$or": [{"dispute": None}, *same]}, "dispute", dispute, "annotate_dispute"
+        )
+
+    def annotate_radar(self, order_id: str, field: str, note: Mapping[str, Any]) -> bool:
+        """Store a Radar note (``field`` ``review`` or ``fraud_warning``) iff the order has none,
+        or (a review) one of a lower (rank, event time). True when this call changed it."""
+        newer = [{field: None}, *(_older(field, note) if field == "review" else [])]
+        return self._annotate({"_id": order_id, "$or": newer}, field, note, "annotate_radar")
 
     def _annotate(self, query: Doc, field: str, value: Mapping[str, Any], what: str) -> bool:
         now = utcnow()
@@ -190,3 +195,12 @@ class OrderStore:
             yield from paged_range(
                 _orders, self.retry, {"status": status}, "created_at", since, until, "settled_orders"
             )
+
+
+def _older(field: str, note: Mapping[str, Any]) -> list[Doc]:
+    """Conditions that the recorded ``field`` is older than ``note``: a lower rank, or the same
+    rank from an older event ($not/$gte also matches a record kept before occurred_at was)."""
+    return [
+        {f"{field}.rank": {"$lt": note["rank"]}},
+        {f"{field}.rank": note["rank"], f"{field}.occurred_at": {"$not": {"$gte": note["occurred_at"]}}},
+    ]

@@ -14,12 +14,13 @@ from .idempotency import IdempotencyStore
 from .money_driver import MoneyDriver
 from .pipeline import Pipeline
 from .pricing import USD_VALUE, Pricing, Settlement
+from .radar import RadarDriver
 from .server import ServerThread
 from .state import RequestRecord, Store
 from .webhooks import AutoDeliverer, Deliverer
 
 
-class FakeStripe(MoneyDriver):
+class FakeStripe(MoneyDriver, RadarDriver):
     """A local, stateful, thread-safe stand-in for the parts of api.stripe.com we use.
 
     Reached by the real stripe-python client through `base_addresses={"api": fake.url}`.

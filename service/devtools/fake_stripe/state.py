@@ -79,6 +79,8 @@ class Store:
             self.balance_transactions: dict[str, dict] = {}
             self.payouts: dict[str, dict] = {}
             self.disputes: dict[str, dict] = {}
+            self.reviews: dict[str, dict] = {}  # Radar reviews and early fraud warnings (radar.py)
+            self.early_fraud_warnings: dict[str, dict] = {}
             # Balance transaction id -> the automatic payout that paid it out.
             self.swept: dict[str, str] = {}
             # Charge id -> clock time its (delayed) balance transaction is due.

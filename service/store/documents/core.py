@@ -56,6 +56,8 @@ class Order(me.Document):
     # Money after the payment (see domain/annotations.py); never part of ``status``.
     refund = me.DictField(default=None)  # {status, amount_refunded, currency, charge_id, source, at}
     dispute = me.DictField(default=None)  # {id, status, stripe_status, rank, outcome, amount, reason, ...}
+    review = me.DictField(default=None)  # Radar review: {id, open, reason, charge_id, rank, occurred_at, source, at}
+    fraud_warning = me.DictField(default=None)  # early fraud warning: {id, open (actionable), reason (fraud_type), ...}
     refunds = me.ListField(me.DictField())  # refunds we initiated: {id, amount, key, status, at}
     created_at = me.DateTimeField(required=True)
     updated_at = me.DateTimeField(required=True)
@@ -89,6 +91,7 @@ class StripeEvent(me.Document):
     order_id = me.StringField()
     payment_intent_id = me.StringField()
     created = me.IntField()  # Stripe's event.created (unix seconds)
+    api_version = me.StringField()  # the Stripe API version the endpoint rendered the event in
     received_at = me.DateTimeField(required=True)
     applied_at = me.DateTimeField()
     # "pending" while the money this event reports waits for the ledger worker; removed once posted.
