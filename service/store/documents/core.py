@@ -52,6 +52,12 @@ class Order(me.Document):
     last_event_at = me.IntField(default=0)
     last_payment_error = me.StringField()
     review_reason = me.StringField()
+    # While awaiting_customer: {kind, method, url, expires_at, amount_remaining} (domain/waits.py).
+    customer_action = me.DictField(default=None)
+    # Key generations of the PaymentIntent's creation (handlers/payment_intents.py): the current
+    # one, and {generation, at} of a saved 5xx that Stripe replays under it.
+    pi_key_generation = me.IntField(default=1)
+    pi_saved_failure = me.DictField(default=None)
     history = me.EmbeddedDocumentListField(Transition)
     # Money after the payment (see domain/annotations.py); never part of ``status``.
     refund = me.DictField(default=None)  # {status, amount_refunded, currency, charge_id, source, at}
