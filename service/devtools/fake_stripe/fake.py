@@ -15,7 +15,7 @@ from .money_driver import MoneyDriver
 from .pipeline import Pipeline
 from .pricing import USD_VALUE, Pricing, Settlement
 from .server import ServerThread
-from .state import RequestRecord, Store
+from .state import AsyncTiming, RequestRecord, Store
 from .webhooks import AutoDeliverer, Deliverer
 
 
@@ -25,6 +25,7 @@ class FakeStripe(MoneyDriver):
     Reached by the real stripe-python client through `base_addresses={"api": fake.url}`.
     Read accessors return deep copies. Money options: see pricing.Pricing and Settlement
     (`settlement_currency`, `exchange_rates`, `available_delay`, `charge_balance_delay`).
+    Payments that take days (OXXO, SEPA debit): see async_methods.py and `async_timing`.
     """
 
     def __init__(
@@ -45,10 +46,13 @@ class FakeStripe(MoneyDriver):
         exchange_rates: Mapping[str, str | float] = USD_VALUE,
         available_delay: int = 0,
         charge_balance_delay: float | None = None,
+        async_timing: AsyncTiming | None = None,
     ) -> None:
         self.api_key = api_key
         settlement = Settlement(settlement_currency, dict(exchange_rates), available_delay, charge_balance_delay)
-        self.store = Store(clock=clock, search_lag=search_lag, pricing=pricing, settlement=settlement)
+        self.store = Store(
+            clock=clock, search_lag=search_lag, pricing=pricing, settlement=settlement, async_timing=async_timing
+        )
         self._timers: list[threading.Timer] = []
         self.store.wakers.append(self._wake_later)
         self.faults = FaultPlan()
