@@ -199,10 +199,11 @@ class FakeStripe(MoneyDriver):
         status: int = 500,
         should_retry: bool | None = None,
         delay: float = 0.0,
+        execute: bool = False,
     ) -> Fault:
         """Queue a fault (see faults.py for the kinds) for the next `times` matching requests;
-        faults are consumed oldest first."""
-        return self.faults.add(method, path_prefix, kind, times, status, should_retry, delay)
+        faults are consumed oldest first. `execute`: a "saved" failure did the work first."""
+        return self.faults.add(method, path_prefix, kind, times, status, should_retry, delay, execute)
 
     def clear_faults(self) -> None:
         """Drop every fault not yet consumed."""

@@ -54,10 +54,9 @@ class Order(me.Document):
     review_reason = me.StringField()
     # While awaiting_customer: {kind, method, url, expires_at, amount_remaining} (domain/waits.py).
     customer_action = me.DictField(default=None)
-    # Key generations of the PaymentIntent's creation (handlers/payment_intents.py): the current
-    # one, and {generation, at} of a saved 5xx that Stripe replays under it.
-    pi_key_generation = me.IntField(default=1)
-    pi_saved_failure = me.DictField(default=None)
+    # Fixed idempotency key -> {generation, failed_at}: a key spent by a 5xx that Stripe saved
+    # and replays moves to its next generation (store/keys.py).
+    key_generations = me.DictField(default=None)
     history = me.EmbeddedDocumentListField(Transition)
     # Money after the payment (see domain/annotations.py); never part of ``status``.
     refund = me.DictField(default=None)  # {status, amount_refunded, currency, charge_id, source, at}
