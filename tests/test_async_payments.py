@@ -98,6 +98,10 @@ def test_a_voucher_is_canceled_only_after_it_expired(shop, raw_orders):
     order_id, pi_id = order_for(client, "taco-kit")
     confirm(fake, pi_id, oxxo("customer@example.com"))  # its requires_action webhook is lost
     age(raw_orders, order_id, 2 * DAY)  # abandoned by CHECKOUT_EXPIRY_SECONDS, past the card deadline
+    (planned,) = handlers.plan_reconcile(services)["orders"]
+    assert planned["would"] == [
+        "move the order from pending to awaiting_customer (requires_action: pending -> awaiting_customer)"
+    ]
     handlers.reconcile(services)
     assert fake.payment_intents[pi_id]["status"] == "requires_action"
     stored = services.store.orders.get(order_id)
