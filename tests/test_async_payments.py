@@ -7,12 +7,17 @@ from datetime import UTC, timedelta
 
 import pymongo
 import pytest
+from openapi_core import OpenAPI
+from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
 
 from service import handlers
 from service.clock import utcnow
 from service.devtools.fake_stripe import FakeStripe, async_methods
 from tests.support.fake_clock import Clock
 from tests.support.helpers import API_KEY, checkout, deliver
+from tests.test_openapi import load_spec
 
 PRODUCTS = [
     {"sku": "taco-kit", "name": "Taco kit", "unit_amount": 25000, "currency": "mxn"},
@@ -184,3 +189,15 @@ def test_a_failed_update_of_a_waiting_order_heals_on_redelivery_once(client, fak
     assert [(step["from"], step["to"]) for step in stored["history"]] == [("pending", "awaiting_customer")]
     assert stored["customer_action"]["url"] == "https://v/1"
     assert stored["expected_by"].replace(tzinfo=UTC).timestamp() == voucher["expires_after"] + 3600
+
+
+def test_a_waiting_order_matches_the_openapi_description(shop):
+    """GET /orders/<id> of an awaiting_customer order (with its customer_action) validates."""
+    _, client, fake, _ = shop
+    order_id, pi_id = order_for(client, "taco-kit")
+    confirm(fake, pi_id, oxxo("customer@example.com"))
+    deliver(client, last_event(fake, "payment_intent.requires_action"))
+    response = client.get(f"/orders/{order_id}")
+    assert response.get_json()["status"] == "awaiting_customer"
+    request = Request(EnvironBuilder(path=f"/orders/{order_id}", method="GET").get_environ())
+    OpenAPI.from_dict(load_spec()).validate_response(WerkzeugOpenAPIRequest(request), WerkzeugOpenAPIResponse(response))
