@@ -54,8 +54,8 @@ class Order(me.Document):
     review_reason = me.StringField()
     # While awaiting_customer: {kind, method, url, expires_at, amount_remaining} (domain/waits.py).
     customer_action = me.DictField(default=None)
-    # Fixed idempotency key -> {generation, failed_at}: a key spent by a 5xx that Stripe saved
-    # and replays moves to its next generation (store/keys.py).
+    # Digest of a fixed idempotency key -> {key, generation, failed_at}: a key spent by a 5xx
+    # that Stripe saved and replays moves to its next generation (store/keys.py).
     key_generations = me.DictField(default=None)
     history = me.EmbeddedDocumentListField(Transition)
     # Money after the payment (see domain/annotations.py); never part of ``status``.
