@@ -64,6 +64,9 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "body_timeout_seconds": (1, 60),
     "payment_deadline_seconds": (1, _DAY),
     "checkout_expiry_seconds": (60, 30 * _DAY),
+    "bank_payment_business_days": (1, 30),
+    "voucher_grace_seconds": (0, 7 * _DAY),
+    "stripe_search_lag_seconds": (0, 3600),
     "reconcile_interval_seconds": (0.1, _DAY),
     "reconcile_batch": (1, 10_000),
     "reconcile_max_attempts": (1, 1000),
@@ -112,6 +115,13 @@ class Settings:
     body_timeout_seconds: float = 10.0
     payment_deadline_seconds: int = 900
     checkout_expiry_seconds: int = 86400
+    # Payments that take days (domain/deadlines.py): bank transfers and debits are expected
+    # within this many business days; a voucher at its own expiry plus this grace.
+    bank_payment_business_days: int = 5
+    voucher_grace_seconds: int = 3600
+    # Stripe's search is eventually consistent (about a minute): after a saved 5xx, the next
+    # key generation is used only once a search this long after the failure found nothing.
+    stripe_search_lag_seconds: int = 60
     reconcile_interval_seconds: float = 60.0
     reconcile_batch: int = 200
     reconcile_max_attempts: int = 10

@@ -15,6 +15,7 @@
     ├── DependencyError               5xx: something we depend on failed
     │   ├── DatabaseUnavailable       503  transient database failure after bounded retries
     │   ├── PaymentProviderUnavailable 503 Stripe unreachable / 5xx / 429 after bounded retries
+    │   ├── SavedFailureReplayed      503  Stripe replays a 5xx saved under our idempotency key
     │   └── PaymentProviderError      502  Stripe refused the request (permanent)
     └── EventProcessingFailed         500  a permanent error while applying a webhook event
         └── EventUnreadable           500  a field the service needs is missing or of the wrong type:
@@ -128,6 +129,21 @@ class PaymentProviderUnavailable(DependencyError):
     http_status = 503
     code = "payment_provider_unavailable"
     public_message = "Payments are briefly unavailable. Please try again in a moment."
+
+
+class SavedFailureReplayed(DependencyError):
+    """Stripe answered a 5xx that it saved under the idempotency key and replays for 24 hours
+    (``Idempotent-Replayed: true``): retrying with the same key can never succeed, so it is
+    not a transient error. ``idempotency_key`` names the key; the caller heals by looking for
+    what the first attempt made, then using the key's next generation."""
+
+    http_status = 503
+    code = "payment_provider_saved_failure"
+    public_message = "Payments are briefly unavailable. Please try again in a moment."
+
+    def __init__(self, message: str, *, idempotency_key: str | None) -> None:
+        super().__init__(message)
+        self.idempotency_key = idempotency_key
 
 
 class PaymentProviderError(DependencyError):

@@ -25,6 +25,16 @@ def fact(trigger, source="evt_1", at=100, amount=2000, currency="usd", order_id=
 
 
 TABLE = [
+    ("pending", "requires_action", "awaiting_customer"),
+    ("awaiting_customer", "requires_action", None),
+    ("awaiting_customer", "processing", "processing"),
+    ("awaiting_customer", "payment_failed", "payment_failed"),
+    ("awaiting_customer", "succeeded", "paid"),
+    ("awaiting_customer", "canceled", "canceled"),
+    ("processing", "requires_action", None),
+    ("payment_failed", "requires_action", "awaiting_customer"),
+    ("paid", "requires_action", None),
+    ("canceled", "requires_action", None),
     ("pending", "processing", "processing"),
     ("pending", "payment_failed", "payment_failed"),
     ("pending", "succeeded", "paid"),
@@ -62,9 +72,9 @@ def test_already_applied_fact_is_a_noop():
     assert decision.to_status is None and decision.reason == "already applied"
 
 
-@pytest.mark.parametrize("trigger", ["processing", "payment_failed"])
+@pytest.mark.parametrize("trigger", ["requires_action", "processing", "payment_failed"])
 def test_older_non_terminal_fact_is_stale(trigger):
-    """processing/payment_failed older than the last applied fact are ignored."""
+    """requires_action/processing/payment_failed older than the last applied fact are ignored."""
     assert decide(view("payment_failed", last_event_at=200), fact("processing", at=199)).to_status is None
     assert decide(view("processing", last_event_at=200), fact(trigger, at=150)).to_status is None
 
@@ -132,4 +142,7 @@ def test_fact_from_retrieved_payment_intent_has_a_stable_source():
     pi = {"id": "pi_5", "status": "succeeded", "amount_received": 100, "currency": "usd", "metadata": {}}
     first, second = orders.fact_from_payment_intent(pi, 1), orders.fact_from_payment_intent(pi, 2)
     assert first.source_id == second.source_id == "reconcile:pi_5:succeeded"
-    assert orders.fact_from_payment_intent({**pi, "status": "requires_action"}, 1) is None
+    assert orders.fact_from_payment_intent({**pi, "status": "requires_payment_method"}, 1) is None
+    waiting = {**pi, "status": "requires_action", "next_action": {"type": "oxxo_display_details"}}
+    source = orders.fact_from_payment_intent(waiting, 1).source_id
+    assert source == "reconcile:pi_5:requires_action:oxxo_display_details"

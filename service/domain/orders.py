@@ -16,20 +16,24 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from .reading import Source, read_currency, read_int, read_metadata_order_id, read_optional_str
+from .waits import CustomerWait, customer_wait
 
 PENDING: Final = "pending"
+# The PaymentIntent waits on the customer (a voucher to pay, transfer instructions, 3D Secure).
+AWAITING_CUSTOMER: Final = "awaiting_customer"
 PROCESSING: Final = "processing"
 PAYMENT_FAILED: Final = "payment_failed"
 PAID: Final = "paid"
 CANCELED: Final = "canceled"
 NEEDS_REVIEW: Final = "needs_review"
-STATUSES: Final = (PENDING, PROCESSING, PAYMENT_FAILED, PAID, CANCELED, NEEDS_REVIEW)
+STATUSES: Final = (PENDING, AWAITING_CUSTOMER, PROCESSING, PAYMENT_FAILED, PAID, CANCELED, NEEDS_REVIEW)
 FINAL: Final = (PAID, CANCELED, NEEDS_REVIEW)
 # Orders still waiting for their payment: the reconciler looks at these past their deadline.
-OPEN_STATUSES: Final = (PENDING, PROCESSING, PAYMENT_FAILED)
+OPEN_STATUSES: Final = (PENDING, AWAITING_CUSTOMER, PROCESSING, PAYMENT_FAILED)
 # Orders whose money was taken (paid, or taken but held for a human).
 SETTLED_STATUSES: Final = (PAID, NEEDS_REVIEW)
 SUCCEEDED: Final = "succeeded"  # the trigger of a succeeded payment (not an order status)
+REQUIRES_ACTION: Final = "requires_action"  # the trigger of a wait on the customer
 # PaymentIntent.status values the service acts on by name (Stripe's spelling).
 PI_SUCCEEDED: Final = "succeeded"
 PI_REQUIRES_PAYMENT_METHOD: Final = "requires_payment_method"
@@ -38,22 +42,38 @@ PI_CANCELABLE: Final = (PI_REQUIRES_PAYMENT_METHOD, "requires_confirmation", "re
 
 # Stripe event type -> the payment fact it carries.
 EVENT_TRIGGERS: Final[dict[str, str]] = {
+    "payment_intent.requires_action": REQUIRES_ACTION,
+    # A bank transfer (customer_balance) that covers part of the amount: still waiting, no money
+    # taken (the funds sit in the customer's cash balance until the whole amount arrives).
+    "payment_intent.partially_funded": REQUIRES_ACTION,
     "payment_intent.processing": PROCESSING,
     "payment_intent.payment_failed": PAYMENT_FAILED,
     "payment_intent.succeeded": SUCCEEDED,
     "payment_intent.canceled": CANCELED,
 }
 # PaymentIntent status (as retrieved) -> the payment fact it carries.
-PI_STATUS_TRIGGERS: Final[dict[str, str]] = {"processing": PROCESSING, "succeeded": SUCCEEDED, "canceled": CANCELED}
+PI_STATUS_TRIGGERS: Final[dict[str, str]] = {
+    "requires_action": REQUIRES_ACTION,
+    "processing": PROCESSING,
+    "succeeded": SUCCEEDED,
+    "canceled": CANCELED,
+}
 
 # trigger -> {from status: to status}; missing entries are no-ops.
 _TABLE: Final[dict[str, dict[str, str]]] = {
-    PROCESSING: {PENDING: PROCESSING, PAYMENT_FAILED: PROCESSING},
-    PAYMENT_FAILED: {PENDING: PAYMENT_FAILED, PROCESSING: PAYMENT_FAILED},
-    SUCCEEDED: {PENDING: PAID, PROCESSING: PAID, PAYMENT_FAILED: PAID, CANCELED: NEEDS_REVIEW},
-    CANCELED: {PENDING: CANCELED, PROCESSING: CANCELED, PAYMENT_FAILED: CANCELED},
+    REQUIRES_ACTION: {PENDING: AWAITING_CUSTOMER, PAYMENT_FAILED: AWAITING_CUSTOMER},
+    PROCESSING: {PENDING: PROCESSING, AWAITING_CUSTOMER: PROCESSING, PAYMENT_FAILED: PROCESSING},
+    PAYMENT_FAILED: {PENDING: PAYMENT_FAILED, AWAITING_CUSTOMER: PAYMENT_FAILED, PROCESSING: PAYMENT_FAILED},
+    SUCCEEDED: {
+        PENDING: PAID,
+        AWAITING_CUSTOMER: PAID,
+        PROCESSING: PAID,
+        PAYMENT_FAILED: PAID,
+        CANCELED: NEEDS_REVIEW,
+    },
+    CANCELED: {PENDING: CANCELED, AWAITING_CUSTOMER: CANCELED, PROCESSING: CANCELED, PAYMENT_FAILED: CANCELED},
 }
-_STALE_CHECKED = (PROCESSING, PAYMENT_FAILED)
+_STALE_CHECKED = (REQUIRES_ACTION, PROCESSING, PAYMENT_FAILED)
 
 
 @dataclass(frozen=True)
@@ -74,13 +94,15 @@ class PaymentFact:
     """One fact about a PaymentIntent, from a webhook event or a retrieved PI."""
 
     source_id: str  # event id, or a synthetic id for reconciler facts
-    trigger: str  # processing | payment_failed | succeeded | canceled
+    trigger: str  # requires_action | processing | payment_failed | succeeded | canceled
     payment_intent_id: str | None
     amount_received: int
     currency: str
     metadata_order_id: str | None
     occurred_at: int  # unix seconds (event.created)
     failure_message: str | None = None
+    wait: CustomerWait | None = None  # what the customer must do (requires_action only)
+    processing_type: str | None = None  # the PI's ``processing.type`` ("card"), if any
 
 
 @dataclass(frozen=True)
@@ -156,12 +178,15 @@ def fact_from_payment_intent(pi: Mapping[str, Any], observed_at: float) -> Payme
 
     A PI back in ``requires_payment_method`` with a ``last_payment_error`` is a failed
     attempt. The source id names the PI and what was seen, so reconciling twice is a no-op.
+    A PI in ``requires_action`` is a wait on the customer, named by its next action.
     """
     trigger = PI_STATUS_TRIGGERS.get(str(pi.get("status")))
     seen = str(pi.get("status"))
     error = pi.get("last_payment_error")
     if trigger is None and seen == PI_REQUIRES_PAYMENT_METHOD and error:
         trigger, seen = PAYMENT_FAILED, "failed:" + str(error.get("charge") or error.get("code") or "")
+    if trigger == REQUIRES_ACTION:
+        seen += ":" + str((pi.get("next_action") or {}).get("type"))
     if trigger is None:
         return None
     source = {"id": pi.get("id"), "type": "retrieved PaymentIntent"}
@@ -171,6 +196,7 @@ def fact_from_payment_intent(pi: Mapping[str, Any], observed_at: float) -> Payme
 def _fact(source_id: str, trigger: str, pi: Mapping[str, Any], occurred_at: int, source: Source) -> PaymentFact:
     # Strict reads (domain/reading.py): a missing amount is an unreadable event, never 0.
     error = pi.get("last_payment_error") or {}
+    processing = pi.get("processing")
     return PaymentFact(
         source_id=source_id,
         trigger=trigger,
@@ -180,4 +206,6 @@ def _fact(source_id: str, trigger: str, pi: Mapping[str, Any], occurred_at: int,
         metadata_order_id=read_metadata_order_id(pi, source),
         occurred_at=occurred_at,
         failure_message=error.get("message") if trigger == PAYMENT_FAILED else None,
+        wait=customer_wait(pi) if trigger == REQUIRES_ACTION else None,
+        processing_type=processing.get("type") if isinstance(processing, Mapping) else None,
     )

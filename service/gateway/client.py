@@ -75,13 +75,15 @@ class StripeGateway:
         amount: int | None,
         idempotency_key: str,
         order_id: str,
+        refund_key: str | None = None,
     ) -> Doc:
         """Refund ``amount`` (None: all that is left) of the PaymentIntent's charge; returns the
         Refund. The caller's fixed key makes a retried refund a replay, never a second refund;
-        it is also stored as ``metadata.refund_key`` so it can be found after Stripe forgets it."""
+        ``refund_key`` (default: that key) is stored as ``metadata.refund_key`` so the refund can
+        be found after Stripe forgets the key, whatever generation of it was sent."""
         params: RefundCreateParams = {
             "payment_intent": payment_intent_id,
-            "metadata": {"order_id": order_id, "refund_key": idempotency_key},
+            "metadata": {"order_id": order_id, "refund_key": refund_key or idempotency_key},
         }
         if amount is not None:
             params["amount"] = amount

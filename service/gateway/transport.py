@@ -22,7 +22,7 @@ from tenacity import (
 
 from ..config import Settings
 from ..domain.journal import CallJournal
-from ..errors import PaymentProviderError, PaymentProviderUnavailable
+from ..errors import PaymentProviderError, PaymentProviderUnavailable, SavedFailureReplayed
 from ..observability import metrics
 from ..observability.logs import log
 from .journaling import CallRecord
@@ -34,10 +34,19 @@ logger = logging.getLogger("service.stripe")
 Request = Callable[["RequestOptions"], Any]
 
 
+def is_saved_failure(exc: BaseException) -> bool:
+    """True for a 5xx that Stripe replays from its idempotency store (``Idempotent-Replayed:
+    true``): the same key will get the same failure for 24 hours."""
+    if not isinstance(exc, stripe.StripeError) or (exc.http_status or 0) < 500:
+        return False
+    return (exc.headers or {}).get("idempotent-replayed") == "true"
+
+
 def is_transient(exc: BaseException) -> bool:
     """True for Stripe errors worth retrying: Stripe's own ``Stripe-Should-Retry`` advice when
-    given, else connection errors, 429, 409 (a concurrent request with the same key) and 5xx."""
-    if not isinstance(exc, stripe.StripeError):
+    given, else connection errors, 429, 409 (a concurrent request with the same key) and 5xx
+    (except a replayed saved 5xx, which the same key can never get past)."""
+    if not isinstance(exc, stripe.StripeError) or is_saved_failure(exc):
         return False
     advice = (exc.headers or {}).get("stripe-should-retry")
     if advice in ("true", "false"):
@@ -87,7 +96,8 @@ class Transport:
     ) -> dict[str, Any]:
         """``request(options)`` under the policy; every attempt sends the same idempotency key.
         Returns the result as a dict. Raises PaymentProviderUnavailable when the budget is
-        spent on transient errors, PaymentProviderError when Stripe refuses."""
+        spent on transient errors, SavedFailureReplayed when Stripe replays a 5xx saved under
+        the key, PaymentProviderError when Stripe refuses."""
         opts: RequestOptions = {"idempotency_key": idempotency_key} if idempotency_key else {}
         attempt = 0
         record = CallRecord(self._journal, self.budget_seconds)
@@ -139,6 +149,11 @@ class Transport:
             result = self._retrying(once)
         except stripe.StripeError as exc:
             record.failed(exc, attempt, time.monotonic() - started_call)
+            if is_saved_failure(exc):
+                raise SavedFailureReplayed(
+                    f"Stripe replays a saved {exc.http_status} for idempotency key {idempotency_key}",
+                    idempotency_key=idempotency_key,
+                ) from exc
             if is_transient(exc):
                 raise PaymentProviderUnavailable("payment provider unavailable, try again") from exc
             raise PaymentProviderError(

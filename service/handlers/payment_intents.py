@@ -4,7 +4,8 @@ Shared by checkout (first call and same-key retries) and the reconciler (orders 
 id never reached our database). Stripe keeps an idempotency key only 24 hours: within
 23 hours of checkout the fixed key replays the PI if checkout's call reached Stripe and
 creates it exactly once if it did not; after that the key is no protection, so Stripe's
-search by ``metadata.order_id`` is asked first.
+search by ``metadata.order_id`` is asked first. A 5xx that Stripe saved under the key is
+healed by generations.create_once: search, then the key's next generation.
 """
 
 import logging
@@ -14,6 +15,7 @@ from typing import Any
 
 from ..domain.orders import PI_SUCCEEDED
 from ..observability.logs import log
+from .generations import create_once
 from .services import Services
 
 logger = logging.getLogger("service.payments")
@@ -32,27 +34,27 @@ def find_or_create_payment_intent(
 
     ``pace`` is called before each Stripe request (the reconciler's rate limit). A PI from a
     key replay is the snapshot from its creation, not its current state. Idempotent: Stripe
-    holds at most one PI per order. Raises PaymentProvider{Unavailable,Error}.
+    holds at most one PI per order. Raises PaymentProvider{Unavailable,Error}, and
+    SavedFailureReplayed within ``STRIPE_SEARCH_LAG_SECONDS`` of a saved 5xx.
     """
     gateway, order_id = services.gateway, order["_id"]
-    if now - order["created_at"] < KEY_WINDOW:
+
+    def create(key: str) -> dict[str, Any]:
         pace()
         return gateway.create_payment_intent(
-            order_id=order_id,
-            amount=order["amount"],
-            currency=order["currency"],
-            idempotency_key=payment_intent_key(order_id),
+            order_id=order_id, amount=order["amount"], currency=order["currency"], idempotency_key=key
         )
-    found = find_payment_intent(services, order, pace=pace)
+
+    def find() -> dict[str, Any] | None:
+        return find_payment_intent(services, order, pace=pace)
+
+    lag = timedelta(seconds=services.settings.stripe_search_lag_seconds)
+    if now - order["created_at"] < KEY_WINDOW:
+        return create_once(services, order, payment_intent_key(order_id), create, find, now, lag)
+    found = find()
     if found is not None:
         return found
-    pace()
-    return gateway.create_payment_intent(
-        order_id=order_id,
-        amount=order["amount"],
-        currency=order["currency"],
-        idempotency_key=payment_intent_key(order_id) + "-late",
-    )
+    return create_once(services, order, payment_intent_key(order_id) + "-late", create, find, now, lag)
 
 
 def find_payment_intent(

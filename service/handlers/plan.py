@@ -11,12 +11,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..clock import utcnow
+from ..domain.deadlines import may_cancel
 from ..domain.orders import PI_CANCELABLE, PI_SUCCEEDED, decide, fact_from_payment_intent
 from ..errors import ServiceError
+from ..store.keys import key_entry
+from .generations import generation_key
 from .payment_intents import KEY_WINDOW, payment_intent_key
 from .ratelimit import RateLimiter
 from .services import Services
 from .sweep import SWEEP, SWEPT_GROUPS
+from .waiting import deadline_policy
 from .webhook import order_view
 
 Doc = dict[str, Any]
@@ -77,12 +81,14 @@ def _plan_order(services: Services, order: Mapping[str, Any], pace: Callable[[],
                 return {**plan, "would": ["cancel the order: an abandoned checkout with no PaymentIntent at Stripe"]}
             else:
                 late = "-late" if now - order["created_at"] >= KEY_WINDOW else ""
-                key = payment_intent_key(order_id) + late
+                base = payment_intent_key(order_id) + late
+                key = generation_key(base, int(key_entry(order, base)["generation"]))
                 return {**plan, "would": [f"find or create its PaymentIntent at Stripe (idempotency key {key})"]}
     except ServiceError as exc:
         return {**plan, "would": [], "error": f"could not read Stripe: {exc.message}"}
     assert pi is not None
-    if abandoned and pi["status"] in PI_CANCELABLE:
+    policy = deadline_policy(services.settings)
+    if abandoned and pi["status"] in PI_CANCELABLE and may_cancel(pi, now, order["expected_by"], policy):
         would.append(f"cancel PaymentIntent {pi['id']} at Stripe (abandoned checkout), then the order")
         return {**plan, "would": would}
     fact = fact_from_payment_intent(pi, now.timestamp())

@@ -21,7 +21,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..clock import utcnow
-from ..domain.orders import CANCELED, PI_CANCELABLE, SUCCEEDED, PaymentFact, fact_from_payment_intent
+from ..domain.deadlines import may_cancel
+from ..domain.orders import (
+    AWAITING_CUSTOMER,
+    CANCELED,
+    PI_CANCELABLE,
+    PROCESSING,
+    REQUIRES_ACTION,
+    SUCCEEDED,
+    PaymentFact,
+    fact_from_payment_intent,
+)
 from ..errors import PaymentProviderError, ServiceError
 from ..observability import alerts
 from ..observability.logs import log
@@ -34,6 +44,7 @@ from .ratelimit import RateLimiter
 from .services import Services
 from .summary import Summary
 from .sweep import replay_inbox, sweep_events
+from .waiting import deadline_policy, new_expected_by
 from .webhook import apply_fact
 
 logger = logging.getLogger("service.reconcile")
@@ -109,7 +120,12 @@ def _heal_orders(services: Services, summary: Summary, limiter: RateLimiter, cut
 
 
 def heal_order(services: Services, order: Mapping[str, Any], limiter: RateLimiter, now: datetime) -> bool:
-    """Bring one overdue order in line with Stripe. Returns True when its status changed."""
+    """Bring one overdue order in line with Stripe. Returns True when its status changed.
+
+    An abandoned checkout's PaymentIntent is canceled only when ``may_cancel`` allows it: never
+    while ``processing``, never while a voucher or transfer the customer holds is still valid.
+    An order whose payment still waits gets its ``expected_by`` moved to that wait's end, so
+    the next passes leave it alone until then."""
     gateway, order_id = services.gateway, order["_id"]
     abandoned = order["created_at"] + timedelta(seconds=services.settings.checkout_expiry_seconds) <= now
     if order.get("payment_intent_id"):
@@ -139,7 +155,8 @@ def heal_order(services: Services, order: Mapping[str, Any], limiter: RateLimite
         # A key replay returns the PI as it was created, not as it is now.
         limiter.wait()
         pi = gateway.retrieve_payment_intent(pi["id"], order_id=order_id)
-    if abandoned and pi["status"] in PI_CANCELABLE:
+    policy = deadline_policy(services.settings)
+    if abandoned and pi["status"] in PI_CANCELABLE and may_cancel(pi, now, order["expected_by"], policy):
         limiter.wait()
         try:
             pi = gateway.cancel_payment_intent(pi["id"], order_id=order_id, idempotency_key=f"order-{order_id}-cancel")
@@ -156,7 +173,15 @@ def heal_order(services: Services, order: Mapping[str, Any], limiter: RateLimite
             order_status=order["status"],
             overdue_s=round((now - order["expected_by"]).total_seconds(), 1),
         )
-    return fact is not None and _apply(services, fact)
+    if fact is None:
+        return False
+    if _apply(services, fact):
+        return True
+    waiting = {REQUIRES_ACTION: AWAITING_CUSTOMER, PROCESSING: PROCESSING}.get(fact.trigger)
+    later = new_expected_by(services.settings, waiting, fact)
+    if later is not None:
+        services.store.orders.postpone(order_id, later)
+    return False
 
 
 def _apply(services: Services, fact: PaymentFact) -> bool:

@@ -9,18 +9,24 @@ Stripe idempotency key and stored on the refund as ``metadata.refund_key``:
   after Stripe has forgotten the idempotency key (24 h);
 - the idempotency key still covers a retry racing the listing (two runs at once);
 - refunding 500 twice on purpose works: once the first refund is recorded, ``n`` moves on;
-- ``--key`` replaces the derived key (same key, same refund; a new key, a new refund).
+- ``--key`` replaces the derived key (same key, same refund; a new key, a new refund);
+- a 5xx that Stripe saved under the key (replayed for 24 h) is healed at once: the refund
+  list (consistent, unlike search) shows whether the failed attempt refunded; if not, the
+  key's next generation (``<key>-g2``) is sent, ``metadata.refund_key`` still the key.
 The order's ``refund`` annotation itself is set by the ``charge.refunded`` webhook.
 """
 
 import logging
+from datetime import timedelta
 from typing import Any
 
+from ..clock import utcnow
 from ..domain.identifiers import KEY, valid
 from ..domain.orders import SETTLED_STATUSES
 from ..errors import NotFound, ValidationFailed
 from ..gateway import StripeGateway
 from ..observability.logs import log
+from .generations import create_once
 from .services import Services
 
 logger = logging.getLogger("service.refund")
@@ -83,7 +89,7 @@ def refund_order(
     if dry_run:
         return _plan(order, found, amount, key)
     if refund is None:
-        refund = services.gateway.create_refund(order["payment_intent_id"], amount, key, order_id)
+        refund = _create(services, order, amount, key)
     services.store.orders.record_refund(
         order_id, {"id": refund["id"], "amount": refund["amount"], "status": refund.get("status"), "key": key}
     )
@@ -106,6 +112,19 @@ def refund_order(
         "status": refund.get("status"),
         "idempotency_key": key,
     }
+
+
+def _create(services: Services, order: dict[str, Any], amount: int | None, key: str) -> dict[str, Any]:
+    gateway, pi_id, order_id = services.gateway, order["payment_intent_id"], order["_id"]
+    return create_once(
+        services,
+        order,
+        key,
+        lambda generation_key: gateway.create_refund(pi_id, amount, generation_key, order_id, refund_key=key),
+        lambda: find_refund(gateway, pi_id, key, order_id),
+        utcnow(),
+        timedelta(0),  # the refund list is consistent: no search lag to wait for
+    )
 
 
 def _plan(order: dict[str, Any], found: dict[str, Any] | None, amount: int | None, key: str) -> dict[str, Any]:

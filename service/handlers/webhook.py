@@ -30,6 +30,7 @@ from .annotate import apply_note
 from .radar import apply_radar
 from .results import Applied, Outcome
 from .services import Services
+from .waiting import new_expected_by
 
 __all__ = ["Applied", "Outcome", "apply_event", "apply_fact", "ingest_event", "process_event", "receive_webhook"]
 logger = logging.getLogger("service.webhook")
@@ -165,7 +166,7 @@ def apply_fact(services: Services, fact: PaymentFact) -> Applied:
             elif fact.occurred_at > view.last_event_at and view.status not in FINAL:
                 orders.advance_clock(view.order_id, fact.occurred_at)
             return Applied(APPLIED, "no-op: " + decision.reason, view.order_id)
-        if orders.apply_transition(order, decision, fact):
+        if orders.apply_transition(order, decision, fact, new_expected_by(services.settings, decision.to_status, fact)):
             log(
                 logger,
                 logging.INFO,

@@ -12,9 +12,18 @@ let pollTimer = null;
 /** What the page knows beyond the order: when the payment was sent, whether it can pay now. */
 export const payment = { sentAt: null, formShown: false };
 
+// What the customer must still do while the order is awaiting_customer (GET /orders' customer_action).
+const WAITING = {
+  voucher: ["Waiting for your payment at the store: pay the voucher before it expires.", "Pay the voucher"],
+  bank_transfer: ["Waiting for your bank transfer.", "See the bank transfer instructions"],
+  microdeposits: ["Waiting for you to verify your bank account.", "Verify your bank account"],
+  authentication: ["Waiting for you to confirm the payment with your bank.", "Confirm the payment"],
+};
+
 function label(order) {
   switch (order.status) {
     case "pending": return payment.sentAt ? "Payment sent: waiting for Stripe's confirmation…" : "Waiting for your payment.";
+    case "awaiting_customer": return (WAITING[(order.customer_action || {}).kind] || WAITING.authentication)[0];
     case "processing": return "Processing: your bank is confirming the payment…";
     case "payment_failed": return payment.formShown ? "Payment failed: choose another card above and pay again." : "Payment failed.";
     case "paid": return "Paid. Thank you!";
@@ -54,12 +63,25 @@ function renderReceipt(order) {
   $("receipt-order-id").textContent = order.order_id;
 }
 
+function renderAction(order) {
+  const action = order.status === "awaiting_customer" ? order.customer_action : null;
+  $("customer-action").hidden = !(action && action.url);
+  if (!action || !action.url) return;
+  const link = $("customer-action-link");
+  if (link.getAttribute("href") !== action.url) link.setAttribute("href", action.url);
+  const method = action.method === "oxxo" ? " at an OXXO store" : "";
+  link.textContent = (WAITING[action.kind] || WAITING.authentication)[1] + method;
+  $("customer-action-expiry").textContent = action.expires_at
+    ? `Pay by ${new Date(action.expires_at).toLocaleString()}.` : "";
+}
+
 export function renderStatus(order) {
   const status = $("order-status");
   const text = label(order);
   status.dataset.status = order.status;
   if (status.textContent !== text) status.textContent = text;
   $("order-detail").textContent = detail(order);
+  renderAction(order);
   renderReceipt(order);
   if (FINAL.has(order.status)) {
     $("payment").hidden = true;

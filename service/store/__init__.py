@@ -14,6 +14,7 @@ from .catalog import CatalogStore
 from .consolidation import ConsolidationStore
 from .inbox import InboxStore
 from .journal import JournalStore
+from .keys import KeyStore
 from .ledger import LedgerStore
 from .operations import OperationsStore
 from .orders import OrderStore
@@ -27,8 +28,8 @@ __all__ = ["RetryPolicy", "Store"]
 class Store:
     """The handlers' one door to the database: ``orders``, ``inbox``, ``catalog``,
     ``recovery`` (the reconciler's queries), ``operations`` (the operator's counts),
-    ``journal`` (Stripe calls), ``ledger``, ``consolidation`` and ``rate_limits``, all sharing
-    ``retry``."""
+    ``journal`` (Stripe calls), ``ledger``, ``consolidation``, ``rate_limits`` and ``keys``
+    (idempotency key generations), all sharing ``retry``."""
 
     def __init__(self, retry: RetryPolicy) -> None:
         self.retry = retry
@@ -41,6 +42,7 @@ class Store:
         self.ledger = LedgerStore(retry)
         self.consolidation = ConsolidationStore(retry)
         self.rate_limits = RateLimitStore(retry)
+        self.keys = KeyStore(retry)
 
     @staticmethod
     @contextlib.contextmanager

@@ -18,7 +18,7 @@ from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError
 
 from ..clock import utcnow
-from ..domain.orders import NEEDS_REVIEW, PAYMENT_FAILED, SETTLED_STATUSES, Decision, PaymentFact
+from ..domain.orders import AWAITING_CUSTOMER, NEEDS_REVIEW, PAYMENT_FAILED, SETTLED_STATUSES, Decision, PaymentFact
 from .documents import Order
 from .documents.meta import stored_form
 from .paging import paged_range
@@ -93,11 +93,20 @@ class OrderStore:
 
         return self.retry.run(op, "attach_payment_intent")
 
-    def apply_transition(self, order: Mapping[str, Any], decision: Decision, fact: PaymentFact) -> bool:
+    def apply_transition(
+        self, order: Mapping[str, Any], decision: Decision, fact: PaymentFact, expected_by: datetime | None = None
+    ) -> bool:
         """Move ``order`` to ``decision.to_status`` iff it is still in the status it was read in
-        and ``fact`` is not yet in its history. Returns True when this call made the change."""
+        and ``fact`` is not yet in its history. Returns True when this call made the change.
+        An ``awaiting_customer`` order holds the customer's next step (``customer_action``: the
+        voucher or instructions URL, never a secret); any other status clears it.
+        ``expected_by`` (the payment's new expected end) replaces the order's when given."""
         now = utcnow()
         changes: Doc = {"status": decision.to_status, "updated_at": now}
+        wait = fact.wait if decision.to_status == AWAITING_CUSTOMER else None
+        changes["customer_action"] = wait.as_dict() if wait is not None else None
+        if expected_by is not None:
+            changes["expected_by"] = expected_by
         if order.get("payment_intent_id") is None and fact.payment_intent_id:
             changes["payment_intent_id"] = fact.payment_intent_id
         if fact.failure_message:
@@ -119,6 +128,11 @@ class OrderStore:
         update = {"$set": changes, "$max": {"last_event_at": fact.occurred_at}, "$push": {"history": step}}
         result = self.retry.run(lambda: _orders().update_one(query, update), "apply_transition")
         return result.modified_count == 1
+
+    def postpone(self, order_id: str, expected_by: datetime) -> None:
+        """Move the order's ``expected_by`` to ``expected_by`` if that is later (never earlier)."""
+        update = {"$max": {"expected_by": expected_by}}
+        self.retry.run(lambda: _orders().update_one({"_id": order_id}, update), "postpone_order")
 
     def advance_clock(self, order_id: str, occurred_at: int) -> None:
         """Raise the order's last_event_at to ``occurred_at`` (a no-op fact still orders later ones)."""

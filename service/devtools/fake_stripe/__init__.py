@@ -10,7 +10,7 @@ Drive it with the real stripe-python client:
 from .errors import FakeStripeError
 from .fake import FakeStripe
 from .pricing import Pricing
-from .state import RequestRecord
+from .state import AsyncTiming, RequestRecord
 from .webhooks import Deliverer, sign_payload
 
-__all__ = ["Deliverer", "FakeStripe", "FakeStripeError", "Pricing", "RequestRecord", "sign_payload"]
+__all__ = ["AsyncTiming", "Deliverer", "FakeStripe", "FakeStripeError", "Pricing", "RequestRecord", "sign_payload"]

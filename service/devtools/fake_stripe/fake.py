@@ -16,7 +16,7 @@ from .pipeline import Pipeline
 from .pricing import USD_VALUE, Pricing, Settlement
 from .radar import RadarDriver
 from .server import ServerThread
-from .state import RequestRecord, Store
+from .state import AsyncTiming, RequestRecord, Store
 from .webhooks import AutoDeliverer, Deliverer
 
 
@@ -26,6 +26,7 @@ class FakeStripe(MoneyDriver, RadarDriver):
     Reached by the real stripe-python client through `base_addresses={"api": fake.url}`.
     Read accessors return deep copies. Money options: see pricing.Pricing and Settlement
     (`settlement_currency`, `exchange_rates`, `available_delay`, `charge_balance_delay`).
+    Payments that take days (OXXO, SEPA debit): see async_methods.py and `async_timing`.
     """
 
     def __init__(
@@ -46,10 +47,13 @@ class FakeStripe(MoneyDriver, RadarDriver):
         exchange_rates: Mapping[str, str | float] = USD_VALUE,
         available_delay: int = 0,
         charge_balance_delay: float | None = None,
+        async_timing: AsyncTiming | None = None,
     ) -> None:
         self.api_key = api_key
         settlement = Settlement(settlement_currency, dict(exchange_rates), available_delay, charge_balance_delay)
-        self.store = Store(clock=clock, search_lag=search_lag, pricing=pricing, settlement=settlement)
+        self.store = Store(
+            clock=clock, search_lag=search_lag, pricing=pricing, settlement=settlement, async_timing=async_timing
+        )
         self._timers: list[threading.Timer] = []
         self.store.wakers.append(self._wake_later)
         self.faults = FaultPlan()
@@ -196,10 +200,11 @@ class FakeStripe(MoneyDriver, RadarDriver):
         status: int = 500,
         should_retry: bool | None = None,
         delay: float = 0.0,
+        execute: bool = False,
     ) -> Fault:
         """Queue a fault (see faults.py for the kinds) for the next `times` matching requests;
-        faults are consumed oldest first."""
-        return self.faults.add(method, path_prefix, kind, times, status, should_retry, delay)
+        faults are consumed oldest first. `execute`: a "saved" failure did the work first."""
+        return self.faults.add(method, path_prefix, kind, times, status, should_retry, delay, execute)
 
     def clear_faults(self) -> None:
         """Drop every fault not yet consumed."""

@@ -7,6 +7,11 @@ Kinds:
   (a client with a shorter timeout gives up while Stripe still does the work).
 - "after": execute and save the idempotent result, then close without answering
   ("Stripe did it but we never heard back").
+- "saved": answer `status` (a 5xx) and save that failure under the request's idempotency key,
+  as Stripe does once a request began executing: every replay of the key returns the same
+  failure, marked `Idempotent-Replayed: true`, with the same `Request-Id`. With `execute`
+  the work was done before it failed (the object exists); without, nothing was. A request
+  without a key gets the plain "error".
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import threading
 
 from .errors import FakeStripeError
 
-KINDS = ("error", "reset", "delay", "after")
+KINDS = ("error", "reset", "delay", "after", "saved")
 
 
 @dataclasses.dataclass
@@ -30,6 +35,7 @@ class Fault:
     status: int = 500
     should_retry: bool | None = None
     delay: float = 0.0
+    execute: bool = False
 
     def matches(self, method: str, path: str) -> bool:
         """True when this fault applies to the request (method "*" matches any)."""
@@ -70,13 +76,14 @@ class FaultPlan:
         status: int = 500,
         should_retry: bool | None = None,
         delay: float = 0.0,
+        execute: bool = False,
     ) -> Fault:
         """Queue a fault for the next `times` requests matching method and path prefix."""
         if kind not in KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; expected one of {KINDS}")
         if times < 1:
             raise ValueError("times must be at least 1")
-        fault = Fault(method.upper(), path_prefix, kind, times, status, should_retry, delay)
+        fault = Fault(method.upper(), path_prefix, kind, times, status, should_retry, delay, execute)
         with self._lock:
             self._faults.append(fault)
         return fault

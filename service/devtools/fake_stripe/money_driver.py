@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import threading
 
-from . import disputes, ledger, payouts, refunds
+from . import async_methods, disputes, ledger, payouts, refunds
 from .errors import FakeStripeError
 from .state import Store
 
@@ -50,10 +50,11 @@ class MoneyDriver:
     # -- time ------------------------------------------------------------------------------
     def tick(self) -> list[dict]:
         """Do what fell due by the fake's clock (deferred charge balance transactions, funds
-        becoming available) and return the events emitted. Requests to the fake do this
-        too, and so does a timer started for each deferred charge."""
+        becoming available, vouchers paid or expired and debits finished) and return the
+        events emitted. Requests to the fake do this too, and so does a timer started for
+        each deferred charge and each payment that takes days."""
         with self.store.lock:
-            return ledger.run_due(self.store)
+            return ledger.run_due(self.store) + async_methods.run_due(self.store)
 
     def _wake_later(self, delay: float) -> None:
         timer = threading.Timer(max(0.0, delay), self.tick)

@@ -107,17 +107,23 @@ def charge(pi: dict, *, amount: int, created: int, payment_method: str | None, f
 
 
 def payment_error(
-    *, code: str, decline_code: str | None, message: str, charge_id: str, payment_method: str | None
+    *,
+    code: str,
+    decline_code: str | None,
+    message: str,
+    charge_id: str,
+    payment_method: str | None,
+    method_type: str = "card",
 ) -> dict:
     """Return the `last_payment_error` (and 402 error body fields) for a declined attempt."""
     return {
-        "type": "card_error",
+        "type": "card_error" if method_type == "card" else "invalid_request_error",
         "code": code,
         "decline_code": decline_code,
         "message": message,
         "charge": charge_id,
         "doc_url": f"https://stripe.com/docs/error-codes/{code.replace('_', '-')}",
-        "payment_method": {"id": payment_method, "object": "payment_method", "type": "card"}
+        "payment_method": {"id": payment_method, "object": "payment_method", "type": method_type}
         if payment_method
         else None,
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from . import listing, payments
+from . import async_methods, listing, payments
 from .errors import FakeStripeError, invalid
 from .forms import check_known, to_bool, to_int, to_list, to_metadata
 from .state import Call
@@ -112,8 +112,18 @@ def cancel_payment_intent(call: Call) -> dict:
 
 def confirm_payment_intent(call: Call) -> dict:
     """POST /v1/payment_intents/:id/confirm: the PI; a declined test card answers 402
-    card_error."""
-    check_known(call.params, {"payment_method", "return_url", "client_secret", "expand"})
+    card_error. With `payment_method_data` (oxxo, sepa_debit) instead of a test card's
+    `payment_method`, a payment that takes days starts (async_methods.py)."""
+    check_known(
+        call.params, {"payment_method", "payment_method_data", "mandate_data", "return_url", "client_secret", "expand"}
+    )
+    if "payment_method_data" in call.params:
+        if "payment_method" in call.params:
+            raise invalid(
+                "You may only specify one of these parameters: payment_method, payment_method_data.",
+                param="payment_method_data",
+            )
+        return async_methods.confirm(call.store, call.args["id"], call.params["payment_method_data"], call.origin)
     pi = payments.confirm(call.store, call.args["id"], _required(call.params, "payment_method"), call.origin)
     raise_if_declined(pi)
     return pi

@@ -87,10 +87,11 @@ def fail(
     message: str = "Your card was declined.",
     payment_method: str = "pm_card_chargeDeclined",
     origin: Origin | None = None,
+    method_type: str = "card",
 ) -> dict:
     """Decline an attempt: the PI returns to requires_payment_method with last_payment_error
     set (not final: it may still succeed); emits charge.failed then
-    payment_intent.payment_failed (returned)."""
+    payment_intent.payment_failed (returned). ``method_type``: the payment method's type."""
     with store.lock:
         pi = store.payment_intent(pi_id)
         _require(pi, OPEN[:4], "fail")
@@ -98,7 +99,12 @@ def fail(
         ch = objects.charge(pi, amount=0, created=store.now(), payment_method=payment_method, failure=failure)
         store.charges[ch["id"]] = ch
         error = objects.payment_error(
-            charge_id=ch["id"], payment_method=payment_method, code=code, decline_code=decline_code, message=message
+            charge_id=ch["id"],
+            payment_method=payment_method,
+            code=code,
+            decline_code=decline_code,
+            message=message,
+            method_type=method_type,
         )
         pi.update(
             status="requires_payment_method",

@@ -97,7 +97,7 @@ class Pipeline:
     ) -> Response:
         if fault and fault.kind == "reset":
             return Response(None)
-        if fault and fault.kind == "error":
+        if fault and (fault.kind == "error" or (fault.kind == "saved" and record.idempotency_key is None)):
             raise fault.error()
         if bad_params:
             raise bad_params
@@ -156,11 +156,12 @@ class Pipeline:
                 time.sleep(fault.delay)
             with self.store.lock:
                 record.replayed = True
-            return Response(
-                claim.saved.status,
-                claim.saved.body,
-                {"Idempotent-Replayed": "true", "Original-Request": claim.saved.request_id},
-            )
+            headers = {"Idempotent-Replayed": "true", "Original-Request": claim.saved.request_id}
+            if claim.saved.status >= 500:  # a saved failure replays as the very same failure
+                headers["Request-Id"] = claim.saved.request_id
+            return Response(claim.saved.status, claim.saved.body, headers)
+        if fault and fault.kind == "saved":
+            return self._saved_failure(method, path, record, fault, key)
         response: Response | None = None
         keep = False
         try:
@@ -171,6 +172,16 @@ class Pipeline:
             else:
                 self.keys.finish(key)
         assert response is not None  # _run either returned a Response or raised
+        return response
+
+    def _saved_failure(self, method: str, path: str, record: RequestRecord, fault: Fault, key: str) -> Response:
+        """Fail with the fault's 5xx and save that failure under the held key (released here)."""
+        response = _error(fault.error())
+        try:
+            if fault.execute:  # the work happened before the failure: only its answer is lost
+                self._run(method, path, record, None)
+        finally:
+            self.keys.finish(key, response.status, response.body, record.request_id)
         return response
 
     def _run(self, method: str, path: str, record: RequestRecord, fault: Fault | None) -> tuple[Response, bool]:

@@ -6,7 +6,7 @@ import copy
 import re
 from collections.abc import Callable
 
-from . import expand, ledger, money_api
+from . import async_methods, expand, ledger, money_api
 from .browser import authenticate_payment_intent
 from .errors import FakeStripeError
 from .event_api import list_events, retrieve_event
@@ -50,7 +50,7 @@ ROUTES: list[tuple[str, str, Callable[[Call], dict], str]] = [
 def dispatch(store: Store, method: str, path: str, params: dict, origin: Origin) -> dict:
     """Run the endpoint for (method, path) under the store lock and return a deep copy of
     its JSON result, `expand[]` applied (and checked before the endpoint runs). Work that
-    fell due by the store's clock (ledger.run_due) is done first. Raises FakeStripeError
+    fell due by the store's clock (ledger.run_due, async_methods.run_due) is done first. Raises FakeStripeError
     for every Stripe-level failure, including 404 for an unknown URL."""
     for route_method, pattern, endpoint, returns in ROUTES:
         match = re.fullmatch(pattern, path)
@@ -58,6 +58,7 @@ def dispatch(store: Store, method: str, path: str, params: dict, origin: Origin)
             paths = expand.paths(params, returns)
             with store.lock:
                 ledger.run_due(store)
+                async_methods.run_due(store)
                 result = endpoint(Call(store, params, match.groupdict(), origin))
                 return copy.deepcopy(expand.apply(store, result, paths))
     raise FakeStripeError(

@@ -15,6 +15,18 @@ from .pricing import Pricing, Settlement
 EVENT_RETENTION = 30 * 24 * 3600
 
 
+@dataclasses.dataclass(frozen=True)
+class AsyncTiming:
+    """Delays (seconds, by the store's clock) of the simulated customer and bank in
+    async_methods.py: a voucher paid or expired at once, a voucher's validity, a debit's
+    processing time."""
+
+    voucher_paid_after: float = 5.0
+    voucher_expired_after: float = 5.0
+    voucher_days: int = 3
+    debit_processing: float = 5.0
+
+
 @dataclasses.dataclass
 class RequestRecord:
     """One HTTP request the server received. `status` is what the fake answered, None while
@@ -59,8 +71,10 @@ class Store:
         search_lag: float = 0.0,
         pricing: Pricing | None = None,
         settlement: Settlement | None = None,
+        async_timing: AsyncTiming | None = None,
     ) -> None:
         self.lock = threading.RLock()
+        self.async_timing = async_timing or AsyncTiming()
         self.clock = clock
         self.search_lag = search_lag
         self.pricing = pricing or Pricing()
@@ -90,6 +104,10 @@ class Store:
             self.requests: list[RequestRecord] = []
             # Stripe search is eventually consistent; an object is searchable from this time.
             self.searchable_at: dict[str, float] = {}
+            # Payment methods made by confirming with payment_method_data (async_methods.py),
+            # and each waiting PI's later outcome: pi id -> (clock time, "succeed"|"fail"|"expire").
+            self.payment_methods: dict[str, dict] = {}
+            self.scheduled: dict[str, tuple[float, str]] = {}
 
     def now(self) -> int:
         """Return the current unix time in whole seconds, as Stripe's `created` fields are."""

@@ -8,7 +8,10 @@
  *   stripe.confirmPayment({elements, confirmParams: {return_url}, redirect: "if_required"})
  *     -> Promise<{paymentIntent} | {error: {type, code, decline_code, message}}>
  * Like Stripe.js it calls the API with the publishable key and the client_secret only.
- * Instead of card fields its Payment Element offers Stripe's test cards as radio buttons.
+ * Instead of card fields its Payment Element offers Stripe's test cards as radio buttons, and
+ * OXXO (a voucher paid in cash at a store, Mexican pesos only) with the name and email Stripe
+ * needs for it; as in Stripe's test mode the email decides the voucher's fate
+ * (succeed_immediately@…, expire_immediately@…, anything else waits for its expiry).
  */
 (function () {
   "use strict";
@@ -18,7 +21,9 @@
     ["pm_card_chargeDeclined", "Visa 4000 0000 0000 0002", "is declined"],
     ["pm_card_chargeDeclinedInsufficientFunds", "Visa 4000 0000 0000 9995", "is declined: insufficient funds"],
     ["pm_card_authenticationRequired", "Visa 4000 0027 6000 3184", "requires 3D Secure authentication"],
+    ["oxxo", "OXXO voucher", "pay cash at a store (Mexican pesos only)"],
   ];
+  var BILLING = [["name", "Name on the voucher", "name"], ["email", "Email for the voucher", "email"]];
   var mounted = 0;
 
   function post(path, params) {
@@ -53,12 +58,34 @@
       row.append(input, label);
       fieldset.appendChild(row);
     });
+    // OXXO needs the customer's name and email (Stripe's Payment Element asks for them too).
+    var billing = node("div");
+    BILLING.forEach(function (field) {
+      var label = node("label", field[1]), input = node("input");
+      input.id = name + "-" + field[0]; input.name = field[0]; input.type = field[2] === "email" ? "email" : "text";
+      input.autocomplete = field[2];
+      label.htmlFor = input.id;
+      label.style.cssText = "display:block;margin-top:.5rem";
+      input.style.cssText = "display:block;min-height:44px;width:100%;box-sizing:border-box";
+      billing.append(label, input);
+    });
+    billing.hidden = true;
+    fieldset.appendChild(billing);
+    fieldset.addEventListener("change", function () {
+      billing.hidden = fieldset.querySelector("input[type=radio]:checked").value !== "oxxo";
+    });
     host.replaceChildren(fieldset);
     this._fieldset = fieldset;
+    this._billing = billing;
   };
   PaymentElement.prototype._paymentMethod = function () {
     var checked = this._fieldset && this._fieldset.querySelector("input:checked");
     return checked ? checked.value : null;
+  };
+  PaymentElement.prototype._billingDetails = function () {
+    var out = {};
+    BILLING.forEach(function (field) { out[field[0]] = this._billing.querySelector("[name=" + field[0] + "]").value.trim(); }, this);
+    return out;
   };
 
   function Elements(options) {
@@ -102,9 +129,20 @@
     var auth = { key: this._key, client_secret: secret };
     var method = elements._payment && elements._payment._paymentMethod();
     if (!method) return Promise.resolve({ error: { type: "validation_error", message: "Choose a test card." } });
-    return post("/v1/payment_intents/" + id + "/confirm", Object.assign({ payment_method: method }, auth))
+    var params = { payment_method: method };
+    if (method === "oxxo") {
+      var billing = elements._payment._billingDetails();
+      if (!billing.name || !billing.email) {
+        return Promise.resolve({ error: { type: "validation_error", message: "Enter the name and email for the voucher." } });
+      }
+      params = { "payment_method_data[type]": "oxxo", "payment_method_data[billing_details][name]": billing.name,
+                 "payment_method_data[billing_details][email]": billing.email };
+    }
+    return post("/v1/payment_intents/" + id + "/confirm", Object.assign(params, auth))
       .then(function (res) {
-        if (!res.ok || res.body.status !== "requires_action") return res;
+        // Only a card's 3D Secure step is done here; a voucher resolves with the PaymentIntent
+        // in requires_action, as Stripe.js does once it has shown the voucher.
+        if (!res.ok || res.body.status !== "requires_action" || res.body.next_action.type !== "use_stripe_sdk") return res;
         return challenge().then(function (outcome) {
           return post("/v1/test_helpers/payment_intents/" + id + "/authenticate", Object.assign({ outcome: outcome }, auth));
         });

@@ -52,6 +52,11 @@ class Order(me.Document):
     last_event_at = me.IntField(default=0)
     last_payment_error = me.StringField()
     review_reason = me.StringField()
+    # While awaiting_customer: {kind, method, url, expires_at, amount_remaining} (domain/waits.py).
+    customer_action = me.DictField(default=None)
+    # Digest of a fixed idempotency key -> {key, generation, failed_at}: a key spent by a 5xx
+    # that Stripe saved and replays moves to its next generation (store/keys.py).
+    key_generations = me.DictField(default=None)
     history = me.EmbeddedDocumentListField(Transition)
     # Money after the payment (see domain/annotations.py); never part of ``status``.
     refund = me.DictField(default=None)  # {status, amount_refunded, currency, charge_id, source, at}
