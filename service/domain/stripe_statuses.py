@@ -28,7 +28,9 @@ RETURNED: Final = "returned"  # money went out and came back (failed refund or p
 PAYMENT_INTENT: Final[dict[str, str]] = {
     "requires_payment_method": WAITING,
     "requires_confirmation": WAITING,
-    "requires_action": WAITING,
+    # The order waits on the customer (awaiting_customer): a voucher, transfer instructions or
+    # 3D Secure, with the wait's own end (domain/waits.py, domain/deadlines.py).
+    "requires_action": FACT,
     "processing": FACT,
     "requires_capture": NOT_USED,  # checkout creates automatic-capture PaymentIntents only
     "succeeded": FACT,
