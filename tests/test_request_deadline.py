@@ -10,7 +10,7 @@ from service.errors import DatabaseUnavailable
 from service.store.retry import RetryPolicy, request_deadline
 from tests.support.helpers import deliver, new_order, transitions
 
-WEBHOOK_COMMANDS = ["findAndModify", "find", "update"]
+WEBHOOK_COMMANDS = ["insert", "find", "update"]
 DEADLINE = 2
 SOCKET_TIMEOUT = 1.0
 

@@ -7,22 +7,29 @@ error -> recorded on the row and EventProcessingFailed (500) until the row is pa
 ``failed`` after ``webhook_max_attempts``, then a 200 so Stripe stops.
 """
 
-import json
 import logging
 from collections.abc import Mapping
 from typing import Any
 
-from ..clock import utcnow
-from ..domain.annotations import event_refs, note_from_event
-from ..domain.events import check_event_shape, without_secrets
+from ..domain.annotations import note_from_event
+from ..domain.events import check_event_shape
 from ..domain.inbox import APPLIED, FAILED, IGNORED, RECEIVED
-from ..domain.ledger_events import LEDGER_EVENTS
-from ..domain.ledger_events import PENDING as LEDGER_PENDING
-from ..domain.orders import FINAL, NEEDS_REVIEW, OrderView, PaymentFact, decide, fact_from_event, refreshes_failure
+from ..domain.orders import (
+    FINAL,
+    NEEDS_REVIEW,
+    Decision,
+    OrderView,
+    PaymentFact,
+    decide,
+    fact_from_event,
+    refreshes_failure,
+)
+from ..domain.presumption import presume
 from ..errors import DatabaseUnavailable, EventProcessingFailed, ServiceError
 from ..observability import metrics
 from ..observability.logs import log
 from .annotate import apply_note
+from .intake import inbox_row, needs_no_apply
 from .results import Applied, Outcome
 from .services import Services
 
@@ -56,26 +63,16 @@ def receive_webhook(services: Services, payload: bytes, signature_header: str | 
 def ingest_event(services: Services, event: Mapping[str, Any]) -> Outcome:
     """Store ``event`` in the inbox unless it is there, then apply it unless it is finished.
 
-    The one intake path for webhooks and for events recovered from Stripe's Events API. The
-    stored payload is the event without its secrets (``client_secret``): nothing stored can
-    confirm a payment.
+    The one intake path for webhooks and for events recovered from Stripe's Events API. An
+    event that changes no order is stored in its final state by the one insert (intake.py);
+    a new event is one insert before its apply; a duplicate is the failed insert and one read.
     """
-    payment_intent_id, order_id = event_refs(event)
-    row = {
-        "_id": event["id"],
-        "type": event["type"],
-        "state": RECEIVED,
-        "attempts": 0,
-        "payload": json.dumps(without_secrets(event), separators=(",", ":")),
-        "created": event["created"],
-        "payment_intent_id": payment_intent_id,
-        "order_id": order_id,
-        "received_at": utcnow(),
-    }
-    if event["type"] in LEDGER_EVENTS and bool(event.get("livemode")) == services.settings.livemode:
-        row["ledger"] = LEDGER_PENDING  # the worker posts its money; this request never calls Stripe
-    existing = services.store.inbox.insert_or_get(row)
-    if existing is not None and existing["state"] != RECEIVED:
+    final = needs_no_apply(services, event)
+    existing = services.store.inbox.insert_or_get(inbox_row(services, event, final))
+    if existing is None:
+        if final is not None:
+            return Outcome(event["id"], final.state, final.detail)
+    elif existing["state"] != RECEIVED:
         return Outcome(event["id"], existing["state"], "duplicate delivery", existing.get("order_id"), True)
     return process_event(services, event)
 
@@ -116,17 +113,14 @@ def process_event(services: Services, event: Mapping[str, Any]) -> Outcome:
 
 def apply_event(services: Services, event: Mapping[str, Any]) -> Applied:
     """Apply one event's payment fact, or its refund/dispute annotation. Returns an Applied."""
+    ignored = needs_no_apply(services, event)
+    if ignored is not None:
+        return ignored
     fact = fact_from_event(event)
-    note = None if fact else note_from_event(event)
-    if fact is None and note is None:
-        if event["type"] in LEDGER_EVENTS:
-            return Applied(IGNORED, "no order change; the ledger worker posts its money")
-        return Applied(IGNORED, f"event type {event['type']} is not handled")
-    if bool(event.get("livemode")) != services.settings.livemode:
-        return Applied(IGNORED, "event is from the other Stripe mode")
     if fact is not None:
         return apply_fact(services, fact)
-    assert note is not None
+    note = note_from_event(event)
+    assert note is not None  # needs_no_apply holds when an event has neither
     return apply_note(services, note)
 
 
@@ -137,6 +131,10 @@ def apply_fact(services: Services, fact: PaymentFact) -> Applied:
     an Applied; raises DatabaseUnavailable, EventProcessingFailed.
     """
     orders = services.store.orders
+    presumed = presume(fact)
+    if presumed is not None and orders.apply_presumed(presumed, fact):  # the common case: no read
+        _logged(presumed.order_id, presumed.from_status, presumed.decision, fact)
+        return Applied(APPLIED, presumed.decision.reason, presumed.order_id, changed=True)
     order = orders.find_for_payment(fact.metadata_order_id, fact.payment_intent_id)
     if order is None:
         return Applied(IGNORED, "no order for this PaymentIntent")
@@ -151,22 +149,26 @@ def apply_fact(services: Services, fact: PaymentFact) -> Applied:
                 orders.advance_clock(view.order_id, fact.occurred_at)
             return Applied(APPLIED, "no-op: " + decision.reason, view.order_id)
         if orders.apply_transition(order, decision, fact):
-            log(
-                logger,
-                logging.INFO,
-                "order transition",
-                order_id=view.order_id,
-                source=fact.source_id,
-                from_status=view.status,
-                to_status=decision.to_status,
-                reason=decision.reason,
-                alert="payment_needs_review" if decision.to_status == NEEDS_REVIEW else None,
-            )
+            _logged(view.order_id, view.status, decision, fact)
             return Applied(APPLIED, decision.reason, view.order_id, changed=True)
         order = orders.get(view.order_id)
         if order is None:
             break
     raise EventProcessingFailed(f"order {view.order_id} kept changing while applying {fact.source_id}")
+
+
+def _logged(order_id: str, from_status: str, decision: Decision, fact: PaymentFact) -> None:
+    log(
+        logger,
+        logging.INFO,
+        "order transition",
+        order_id=order_id,
+        source=fact.source_id,
+        from_status=from_status,
+        to_status=decision.to_status,
+        reason=decision.reason,
+        alert="payment_needs_review" if decision.to_status == NEEDS_REVIEW else None,
+    )
 
 
 def order_view(order: Mapping[str, Any]) -> OrderView:

@@ -1,8 +1,9 @@
 """Database failpoints at each step of the webhook path, under gunicorn.
 
-The webhook's commands for a new event, in order: the inbox insert-or-get
-(``findAndModify``), the order lookup (``find``), the order transition (``update`` #1),
-marking the inbox row applied (``update`` #2). Each step gets a permanent error (code 2),
+The webhook's commands for a new ``succeeded`` event on a ``processing`` order, in order:
+the inbox insert (``insert``), the presumed transition from ``pending`` (``update`` #1,
+matches nothing here), the order lookup (``find``), the order transition (``update`` #2),
+marking the inbox row applied (``update`` #3). Each step gets a permanent error (code 2),
 one dropped connection, a connection dropped on every retry, and a block longer than the
 socket timeout (the server still runs the command late). Every scenario then heals by
 redelivery and one reconcile pass and must satisfy the invariants.
@@ -13,9 +14,9 @@ import time
 import pytest
 
 STEPS = {  # step: (command, matching commands to let through first, the store operation hit)
-    "before_inbox_insert": ("findAndModify", 0, "insert_event"),
+    "before_inbox_insert": ("insert", 0, "insert_event"),
     "between_inbox_insert_and_order_update": ("update", 0, "apply_transition"),
-    "between_order_update_and_marking_applied": ("update", 1, "finish_event"),
+    "between_order_update_and_marking_applied": ("update", 2, "finish_event"),
 }
 BLOCK_MS = 1500  # the service's socket timeout in tests is 1000 ms
 FAULTS = {
@@ -87,7 +88,7 @@ def test_apply_failure_whose_recording_also_fails_heals(faults):
     stack = faults
     order_id, pi_id = stack.new_order()
     event = stack.fake.succeed(pi_id)
-    stack.fail_point({"skip": 1, "times": 2}, failCommands=["findAndModify", "update"], errorCode=2)
+    stack.fail_point({"skip": 1, "times": 2}, failCommands=["insert", "update", "findAndModify"], errorCode=2)
     assert stack.deliver(event) == [500]
     row = stack.db.stripe_events.find_one({"_id": event["id"]})
     assert row["state"] == "received" and row["attempts"] == 0

@@ -1,0 +1,60 @@
+"""What the inbox stores for one verified event, and which events need no apply at all.
+
+An event that changes no order (a type the service does not handle, a ledger-only event,
+an event of the other Stripe mode) is decided from the event alone, so its row is stored in
+its final ``ignored`` state in the same single insert: one database command, and nothing
+for a crash to leave half done.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from .. import serial
+from ..clock import utcnow
+from ..domain.annotations import NOTE_EVENTS, event_refs
+from ..domain.events import without_secrets
+from ..domain.inbox import IGNORED, RECEIVED
+from ..domain.ledger_events import LEDGER_EVENTS
+from ..domain.ledger_events import PENDING as LEDGER_PENDING
+from ..domain.orders import EVENT_TRIGGERS
+from .results import Applied
+from .services import Services
+
+
+def needs_no_apply(services: Services, event: Mapping[str, Any]) -> Applied | None:
+    """The ``ignored`` result of an event that changes no order, decided without the
+    database; None when the event carries a payment fact or an annotation for this mode.
+    Decided by type and mode only (a malformed object is the apply's to record). Pure."""
+    if event["type"] not in EVENT_TRIGGERS and event["type"] not in NOTE_EVENTS:
+        if event["type"] in LEDGER_EVENTS:
+            return Applied(IGNORED, "no order change; the ledger worker posts its money")
+        return Applied(IGNORED, f"event type {event['type']} is not handled")
+    if bool(event.get("livemode")) != services.settings.livemode:
+        return Applied(IGNORED, "event is from the other Stripe mode")
+    return None
+
+
+def inbox_row(services: Services, event: Mapping[str, Any], final: Applied | None) -> dict[str, Any]:
+    """The inbox row of ``event`` in stored form: ``received``, or already in ``final``'s
+    state when the event needs no apply. The payload is the event less its secrets
+    (nothing stored can confirm a payment); a ledger event of this mode is marked for the
+    ledger worker (this request never calls Stripe)."""
+    payment_intent_id, order_id = event_refs(event)
+    now = utcnow()
+    row: dict[str, Any] = {
+        "_id": event["id"],
+        "type": event["type"],
+        "state": RECEIVED,
+        "attempts": 0,
+        "payload": serial.dumps_text(without_secrets(event)),
+        "created": event["created"],
+        "received_at": now,
+    }
+    for key, value in (("payment_intent_id", payment_intent_id), ("order_id", order_id)):
+        if value is not None:  # absent, as the schema stores an unset field
+            row[key] = value
+    if event["type"] in LEDGER_EVENTS and bool(event.get("livemode")) == services.settings.livemode:
+        row["ledger"] = LEDGER_PENDING
+    if final is not None:
+        row.update(state=final.state, outcome=final.detail, applied_at=now, attempts=1)
+    return row
