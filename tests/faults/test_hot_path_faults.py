@@ -33,7 +33,7 @@ def test_a_stored_only_event_whose_insert_fails_gets_a_fast_503_and_redelivery_s
     """The one insert fails on every retry: 503 inside the deadline, nothing stored; the
     redelivery stores it ``ignored`` (a ledger event still marked for the ledger worker)."""
     stack = faults
-    order_id, pi_id = stack.new_order()
+    _, pi_id = stack.new_order()
     stack.fake.succeed(pi_id)
     (event,) = _events_of(stack, pi_id, kind)
     stack.fail_point({"times": 3}, failCommands=["insert"], closeConnection=True)
