@@ -73,7 +73,8 @@ def test_permanent_error_is_recorded_then_parked(mongo, fake_stripe, make_app, f
     client = app.test_client()
     order_id, pi_id = new_order(client)
     event = fake_stripe.succeed(pi_id)
-    fail_point({"times": 2}, {"failCommands": ["update"], "errorCode": 2})
+    # each delivery meets two order updates: the presumed one, then the read-and-decide one
+    fail_point({"times": 4}, {"failCommands": ["update"], "errorCode": 2})
 
     first = deliver(client, event)
     assert first.status_code == 500 and first.get_json()["error"]["code"] == "event_processing_failed"
@@ -88,10 +89,11 @@ def test_permanent_error_is_recorded_then_parked(mongo, fake_stripe, make_app, f
 
 
 def test_error_between_inbox_and_order_update_heals_on_redelivery(client, fake_stripe, raw_db, fail_point):
-    """The order update fails once after the inbox insert: 500, then the redelivery applies it once."""
+    """The order update fails (the presumed one, then after the inbox insert the read-and-decide
+    one): 500, then the redelivery applies it once."""
     order_id, pi_id = new_order(client)
     event = fake_stripe.succeed(pi_id)
-    fail_point({"times": 1}, {"failCommands": ["update"], "errorCode": 2})
+    fail_point({"times": 2}, {"failCommands": ["update"], "errorCode": 2})
     assert deliver(client, event).status_code == 500
     assert raw_db.stripe_events.find_one({"_id": event["id"]})["state"] == "received"
     assert deliver(client, event).status_code == 200

@@ -1,9 +1,10 @@
 """Database commands per kind of webhook delivery and per checkout, counted by pymongo's own
 command monitoring: deterministic, so asserted exactly (times are the benchmark's business).
 
-Stored-only events cost one insert; an applied event an insert, one conditional update and
-the inbox mark; a duplicate the refused insert and one read by ``_id``; checkout one update
-beyond the order insert. Every inbox or order command names its document by ``_id``: none
+Stored-only events cost one insert; an applied event one presumed conditional update of the
+order and one insert of its row, already ``applied``; a duplicate the refused insert and one
+read by ``_id`` (a payment event's duplicate first meets the presumed update, which matches
+nothing); checkout one update beyond the order insert. Every inbox or order command names its document by ``_id``: none
 grows with history (no findAndModify, no unindexed filter)."""
 
 import threading
@@ -67,14 +68,17 @@ def _events_of(fake_stripe, pi_id, *types):
     return [found[t] for t in types]
 
 
-def test_a_new_success_costs_an_insert_one_update_and_the_inbox_mark(counted, client, fake_stripe, raw_db):
-    """payment_intent.succeeded on a pending order: insert, one conditional order update, inbox mark: 3."""
+def test_a_new_success_costs_one_order_update_and_one_insert(counted, client, fake_stripe, raw_db):
+    """payment_intent.succeeded on a pending order: the presumed order update, then the row
+    inserted already applied: 2 commands."""
     order_id, pi_id = new_order(client)
     event = fake_stripe.succeed(pi_id)
     names, _, response = counted.during(lambda: deliver(client, event))
     assert response.get_json()["state"] == "applied"
-    assert names == [("insert", "stripe_events"), ("update", "orders"), ("update", "stripe_events")]
+    assert names == [("update", "orders"), ("insert", "stripe_events")]
     assert raw_db.orders.find_one({"_id": order_id})["status"] == "paid"
+    row = raw_db.stripe_events.find_one({"_id": event["id"]})
+    assert (row["state"], row["order_id"], row["attempts"]) == ("applied", order_id, 1)
 
 
 @pytest.mark.parametrize("kind", ["payment_intent.created", "charge.succeeded"])
@@ -102,27 +106,29 @@ def test_an_event_of_the_other_mode_is_one_insert(counted, client, fake_stripe, 
 
 @pytest.mark.parametrize("kind", ["payment_intent.succeeded", "payment_intent.created"])
 def test_a_duplicate_is_the_refused_insert_and_one_read_by_id(counted, client, fake_stripe, raw_db, kind):
-    """A redelivered finished event: the insert's duplicate key, one find by ``_id``, nothing applied."""
+    """A redelivered finished event: the insert's duplicate key, one find by ``_id``, nothing
+    applied (a payment event first meets its presumed update, which matches nothing)."""
     order_id, pi_id = new_order(client)
     fake_stripe.succeed(pi_id)
     (event,) = _events_of(fake_stripe, pi_id, kind)
     assert deliver(client, event).status_code == 200
     names, seen, response = counted.during(lambda: deliver(client, event))
     assert response.get_json()["duplicate"] is True
-    assert names == [("insert", "stripe_events"), ("find", "stripe_events")]
-    assert seen[1][2] == {"_id": event["id"]}
+    presumed = [("update", "orders")] if kind == "payment_intent.succeeded" else []
+    assert names == [*presumed, ("insert", "stripe_events"), ("find", "stripe_events")]
+    assert seen[-1][2] == {"_id": event["id"]}
     assert len(raw_db.orders.find_one({"_id": order_id}).get("history") or []) == (kind == "payment_intent.succeeded")
 
 
 def test_a_late_event_misses_the_presumed_update_then_reads_and_decides(counted, client, fake_stripe, raw_db):
-    """An out-of-order ``processing`` after the success: insert, the presumed update (matches
-    nothing), one read, the inbox mark: 4 commands, and the paid order is left alone."""
+    """An out-of-order ``processing`` after the success: the presumed update (matches nothing),
+    the insert, one read of the order, the inbox mark: 4 commands; the paid order is left alone."""
     order_id, pi_id = new_order(client)
     late = fake_stripe.process(pi_id)
     assert deliver(client, fake_stripe.succeed(pi_id)).get_json()["state"] == "applied"
     names, _, response = counted.during(lambda: deliver(client, late))
     assert response.get_json()["state"] == "applied"
-    assert names == [("insert", "stripe_events"), ("update", "orders"), ("find", "orders"), ("update", "stripe_events")]
+    assert names == [("update", "orders"), ("insert", "stripe_events"), ("find", "orders"), ("update", "stripe_events")]
     assert raw_db.orders.find_one({"_id": order_id})["status"] == "paid"
 
 

@@ -96,7 +96,8 @@ def test_stored_but_unapplied_event_is_reapplied(services, client, fake_stripe, 
     """An event stored in the inbox whose apply failed is re-applied by the next pass."""
     order_id, pi_id = new_order(client)
     event = fake_stripe.succeed(pi_id)
-    fail_point({"times": 1}, {"failCommands": ["update"], "errorCode": 2})
+    # the presumed order update, then the read-and-decide one after the row is stored
+    fail_point({"times": 2}, {"failCommands": ["update"], "errorCode": 2})
     assert deliver(client, event).status_code == 500
     summary = handlers.reconcile(services)
     assert summary.events_replayed == 1 and summary.failed == 0

@@ -36,7 +36,7 @@ def needs_no_apply(services: Services, event: Mapping[str, Any]) -> Applied | No
 
 def inbox_row(services: Services, event: Mapping[str, Any], final: Applied | None) -> dict[str, Any]:
     """The inbox row of ``event`` in stored form: ``received``, or already in ``final``'s
-    state when the event needs no apply. The payload is the event less its secrets
+    state when the event needs no apply or this request has just applied it. The payload is the event less its secrets
     (nothing stored can confirm a payment); a ledger event of this mode is marked for the
     ledger worker (this request never calls Stripe)."""
     payment_intent_id, order_id = event_refs(event)
@@ -57,4 +57,6 @@ def inbox_row(services: Services, event: Mapping[str, Any], final: Applied | Non
         row["ledger"] = LEDGER_PENDING
     if final is not None:
         row.update(state=final.state, outcome=final.detail, applied_at=now, attempts=1)
+        if final.order_id:
+            row["order_id"] = final.order_id
     return row

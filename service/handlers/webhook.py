@@ -16,8 +16,6 @@ from ..domain.events import check_event_shape
 from ..domain.inbox import APPLIED, FAILED, IGNORED, RECEIVED
 from ..domain.orders import (
     FINAL,
-    NEEDS_REVIEW,
-    Decision,
     OrderView,
     PaymentFact,
     decide,
@@ -29,6 +27,7 @@ from ..errors import DatabaseUnavailable, EventProcessingFailed, ServiceError
 from ..observability import metrics
 from ..observability.logs import log
 from .annotate import apply_note
+from .hot_path import apply_presumed_first, log_transition, record_applied
 from .intake import inbox_row, needs_no_apply
 from .results import Applied, Outcome
 from .services import Services
@@ -64,28 +63,35 @@ def ingest_event(services: Services, event: Mapping[str, Any]) -> Outcome:
     """Store ``event`` in the inbox unless it is there, then apply it unless it is finished.
 
     The one intake path for webhooks and for events recovered from Stripe's Events API. An
-    event that changes no order is stored in its final state by the one insert (intake.py);
-    a new event is one insert before its apply; a duplicate is the failed insert and one read.
+    event that changes no order is stored in its final state by one insert (intake.py). A
+    payment fact in its common case is applied first by one presumed update, then stored
+    already ``applied`` by one insert: a crash between the two leaves no 200, and the
+    redelivery finds the event in the order's history (never applied twice). Anything else
+    is one insert, then the apply and the mark; a duplicate is the refused insert and one read.
     """
     final = needs_no_apply(services, event)
+    presumed, tried = (None, False) if final is not None else apply_presumed_first(services, event)
+    if presumed is not None:
+        return record_applied(services, event, presumed)
     existing = services.store.inbox.insert_or_get(inbox_row(services, event, final))
     if existing is None:
         if final is not None:
             return Outcome(event["id"], final.state, final.detail)
     elif existing["state"] != RECEIVED:
         return Outcome(event["id"], existing["state"], "duplicate delivery", existing.get("order_id"), True)
-    return process_event(services, event)
+    return process_event(services, event, presume_first=not tried)
 
 
-def process_event(services: Services, event: Mapping[str, Any]) -> Outcome:
-    """Apply a stored event and finish its inbox row. Used by webhooks and replays.
+def process_event(services: Services, event: Mapping[str, Any], presume_first: bool = True) -> Outcome:
+    """Apply a stored event and finish its inbox row. Used by webhooks and replays
+    (``presume_first`` False: the caller's presumed update already missed).
 
     Raises DatabaseUnavailable (row stays ``received``) or EventProcessingFailed; returns
     an Outcome with state ``failed`` once the row is parked.
     """
     inbox = services.store.inbox
     try:
-        applied = apply_event(services, event)
+        applied = apply_event(services, event, presume_first)
     except DatabaseUnavailable:
         raise
     except Exception as exc:  # a bug or a permanent error: keep it on the row, not just in the log
@@ -111,29 +117,30 @@ def process_event(services: Services, event: Mapping[str, Any]) -> Outcome:
     return Outcome(event["id"], applied.state, applied.detail, applied.order_id)
 
 
-def apply_event(services: Services, event: Mapping[str, Any]) -> Applied:
+def apply_event(services: Services, event: Mapping[str, Any], presume_first: bool = True) -> Applied:
     """Apply one event's payment fact, or its refund/dispute annotation. Returns an Applied."""
     ignored = needs_no_apply(services, event)
     if ignored is not None:
         return ignored
     fact = fact_from_event(event)
     if fact is not None:
-        return apply_fact(services, fact)
+        return apply_fact(services, fact, presume_first)
     note = note_from_event(event)
     assert note is not None  # needs_no_apply holds when an event has neither
     return apply_note(services, note)
 
 
-def apply_fact(services: Services, fact: PaymentFact) -> Applied:
+def apply_fact(services: Services, fact: PaymentFact, presume_first: bool = True) -> Applied:
     """The one apply path: decide with the state machine, persist with one conditional update.
 
-    Safe under concurrency: a lost race re-reads the order and decides again. Returns
-    an Applied; raises DatabaseUnavailable, EventProcessingFailed.
+    The common case is tried first without a read (domain/presumption.py; skipped when
+    ``presume_first`` is False). Safe under concurrency: a lost race re-reads the order and
+    decides again. Returns an Applied; raises DatabaseUnavailable, EventProcessingFailed.
     """
     orders = services.store.orders
-    presumed = presume(fact)
+    presumed = presume(fact) if presume_first else None
     if presumed is not None and orders.apply_presumed(presumed, fact):  # the common case: no read
-        _logged(presumed.order_id, presumed.from_status, presumed.decision, fact)
+        log_transition(presumed.order_id, presumed.from_status, presumed.decision, fact)
         return Applied(APPLIED, presumed.decision.reason, presumed.order_id, changed=True)
     order = orders.find_for_payment(fact.metadata_order_id, fact.payment_intent_id)
     if order is None:
@@ -149,26 +156,12 @@ def apply_fact(services: Services, fact: PaymentFact) -> Applied:
                 orders.advance_clock(view.order_id, fact.occurred_at)
             return Applied(APPLIED, "no-op: " + decision.reason, view.order_id)
         if orders.apply_transition(order, decision, fact):
-            _logged(view.order_id, view.status, decision, fact)
+            log_transition(view.order_id, view.status, decision, fact)
             return Applied(APPLIED, decision.reason, view.order_id, changed=True)
         order = orders.get(view.order_id)
         if order is None:
             break
     raise EventProcessingFailed(f"order {view.order_id} kept changing while applying {fact.source_id}")
-
-
-def _logged(order_id: str, from_status: str, decision: Decision, fact: PaymentFact) -> None:
-    log(
-        logger,
-        logging.INFO,
-        "order transition",
-        order_id=order_id,
-        source=fact.source_id,
-        from_status=from_status,
-        to_status=decision.to_status,
-        reason=decision.reason,
-        alert="payment_needs_review" if decision.to_status == NEEDS_REVIEW else None,
-    )
 
 
 def order_view(order: Mapping[str, Any]) -> OrderView:

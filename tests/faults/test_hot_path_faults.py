@@ -1,8 +1,8 @@
 """Database faults at each command of the shortened webhook path, under gunicorn.
 
 The hot path (issue 15) changed what a delivery writes: an event that changes no order is one
-insert already ``ignored``; an applied event is the inbox insert, one presumed conditional
-update of the order and the inbox mark; a duplicate is the refused insert and one read. Each
+insert already ``ignored``; an applied event is one presumed conditional update of the order,
+then one insert of its row already ``applied``; a duplicate is the refused insert and one read. Each
 test fails one of those commands and proves the guarantee it carries: no 200 before the event
 is applied or durably recorded, never applied twice, a fast 503 that redelivery heals, and
 the ledger's mark never lost. Every scenario ends with redelivery, one reconcile pass and the
@@ -49,15 +49,17 @@ def test_a_stored_only_event_whose_insert_fails_gets_a_fast_503_and_redelivery_s
     stack.heal_and_check()
 
 
-def test_the_presumed_update_failing_leaves_the_row_received_until_redelivery_applies_it_once(faults):
-    """The one order update of a new success drops its connection on every retry: 503, the
-    row is ``received`` and the order pending; the redelivery applies it exactly once."""
+def test_the_presumed_update_failing_is_a_fast_503_and_redelivery_applies_it_once(faults):
+    """The one order update of a new success drops its connection on every retry: 503 within
+    the deadline, nothing written (no row, the order pending); the redelivery applies it once."""
     stack = faults
     order_id, pi_id = stack.new_order()
     event = stack.fake.succeed(pi_id)
     stack.fail_point({"times": 3}, failCommands=["update"], closeConnection=True)
+    started = time.monotonic()
     assert stack.deliver(event) == [503]
-    assert _row(stack, event["id"])["state"] == "received"
+    assert time.monotonic() - started < 5
+    assert _row(stack, event["id"]) is None
     assert stack.order(order_id)["status"] == "pending"
     stack.no_faults()
     assert stack.deliver(event) == [200]
@@ -65,16 +67,17 @@ def test_the_presumed_update_failing_leaves_the_row_received_until_redelivery_ap
     stack.heal_and_check()
 
 
-def test_a_crash_after_the_presumed_update_is_healed_by_the_orders_own_history(faults):
-    """The order is paid but marking the row applied fails: no 200; the redelivery's presumed
-    update matches nothing (the event is in the order's history), the order is read, the event
-    is found applied, and the row is marked: one transition, never two."""
+@pytest.mark.parametrize("fault", [{"closeConnection": True}, {"errorCode": 2}], ids=["outage", "refused"])
+def test_a_failure_after_the_presumed_update_is_healed_by_the_orders_own_history(faults, fault):
+    """The order is paid but storing its row fails: no 200; the redelivery's presumed update
+    matches nothing (the event is in the order's history), the row is stored, the order read,
+    the event found applied and the row marked: one transition, never two."""
     stack = faults
     order_id, pi_id = stack.new_order()
     event = stack.fake.succeed(pi_id)
-    stack.fail_point({"skip": 1, "times": 3}, failCommands=["update"], closeConnection=True)
-    assert stack.deliver(event) == [503]
-    assert stack.order(order_id)["status"] == "paid" and _row(stack, event["id"])["state"] == "received"
+    stack.fail_point({"times": 3}, failCommands=["insert"], **fault)
+    assert stack.deliver(event) == [503 if "closeConnection" in fault else 500]
+    assert stack.order(order_id)["status"] == "paid" and _row(stack, event["id"]) is None
     stack.no_faults()
     assert stack.deliver(event) == [200]
     assert _row(stack, event["id"])["state"] == "applied"
