@@ -66,14 +66,19 @@ def ingest_event(services: Services, event: Mapping[str, Any]) -> Outcome:
     event that changes no order is stored in its final state by one insert (intake.py). A
     payment fact in its common case is applied first by one presumed update, then stored
     already ``applied`` by one insert: a crash between the two leaves no 200, and the
-    redelivery finds the event in the order's history (never applied twice). Anything else
-    is one insert, then the apply and the mark; a duplicate is the refused insert and one read.
+    redelivery finds the event in the order's history (never applied twice). When that update
+    matches nothing the row is read first (a duplicate then costs that one read); anything
+    else is one insert, then the apply and the mark; a duplicate of an event without a
+    presumption is the refused insert and one read.
     """
+    inbox = services.store.inbox
     final = needs_no_apply(services, event)
     presumed, tried = (None, False) if final is not None else apply_presumed_first(services, event)
     if presumed is not None:
         return record_applied(services, event, presumed)
-    existing = services.store.inbox.insert_or_get(inbox_row(services, event, final))
+    existing = inbox.get(event["id"]) if tried else None
+    if existing is None:
+        existing = inbox.insert_or_get(inbox_row(services, event, final))
     if existing is None:
         if final is not None:
             return Outcome(event["id"], final.state, final.detail)

@@ -17,7 +17,7 @@ from service.domain.orders import PaymentFact
 from service.domain.presumption import presume
 from tests.benchmarks import workload
 
-CALLS = 10
+CALLS = 30  # each write waits for a journal commit: enough calls to average its jitter
 
 
 def _server_micros(client, namespace):
@@ -98,13 +98,16 @@ def _paths(store, database, event_ids, order_ids, picks):
 
 
 def cost_by_size(stack, db_name, sizes):
-    """For each size: that many inbox rows and open orders (no PI yet), then CALLS of each
-    single-command path. Returns {size: {path: {"server_us", "client_ms"}}}."""
-    results = {}
-    for size in sizes:
-        app = stack.reset_database(db_name)
-        store, database = app.extensions["payments"].store, stack.client[db_name]
-        event_ids = [f"evt_cost{n:08d}" for n in range(size)]
+    """Grow one inbox and one orders collection (open orders, no PI yet) through ``sizes``;
+    at each size, CALLS of each single-command path on rows added since the previous size
+    (so no path meets a row an earlier size changed). Returns {size: {path: {"server_us",
+    "client_ms"}}}."""
+    results, done = {}, 0
+    app = stack.reset_database(db_name)
+    store, database = app.extensions["payments"].store, stack.client[db_name]
+    template = workload.order_document("ord_template", None)
+    for size in sorted(sizes):
+        event_ids = [f"evt_cost{n:08d}" for n in range(done, size)]
         workload.insert_in_batches(
             database.stripe_events,
             [
@@ -112,14 +115,14 @@ def cost_by_size(stack, db_name, sizes):
                 for e in event_ids
             ],
         )
-        order_ids = ["ord_" + uuid.uuid4().hex for _ in range(size)]
-        template = workload.order_document(order_ids[0], None)
+        order_ids = ["ord_" + uuid.uuid4().hex for _ in range(size - done)]
         workload.insert_in_batches(database.orders, [dict(template, _id=o) for o in order_ids])
-        picks = [size * k // CALLS for k in range(CALLS)]
+        picks = [len(order_ids) * k // CALLS for k in range(CALLS)]
         with app.app_context():
             paths = _paths(store, database, event_ids, order_ids, picks)
             results[size] = {}
             for label, (collection, calls) in paths.items():
                 server_us, client_ms = _measure(stack.client, f"{db_name}.{collection}", calls)
                 results[size][label] = {"server_us": server_us, "client_ms": client_ms}
+        done = size
     return results
