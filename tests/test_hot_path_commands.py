@@ -4,8 +4,9 @@ command monitoring: deterministic, so asserted exactly (times are the benchmark'
 Stored-only events cost one insert; an applied event one presumed conditional update of the
 order and one insert of its row, already ``applied``; a duplicate two: the refused insert and
 one read by ``_id``, or for a payment event the presumed update (which matches nothing) and
-one read by ``_id``; checkout one update beyond the order insert. Every inbox or order command names its document by ``_id``: none
-grows with history (no findAndModify, no unindexed filter)."""
+one read by ``_id``; checkout one update beyond the order insert. Every inbox or order
+command names its document by ``_id``: none grows with history (no findAndModify, no
+unindexed filter)."""
 
 import threading
 
