@@ -61,7 +61,7 @@ def test_checkout_with_database_down_is_503_without_calling_stripe(own_mongo, fa
 def test_dropped_connection_is_retried_transparently(client, fake_stripe, raw_db, fail_point):
     """One closed connection on the inbox write is absorbed by the bounded retry: 200, paid."""
     order_id, pi_id = new_order(client)
-    fail_point({"times": 1}, {"failCommands": ["findAndModify"], "closeConnection": True})
+    fail_point({"times": 1}, {"failCommands": ["insert"], "closeConnection": True})
     assert deliver(client, fake_stripe.succeed(pi_id)).status_code == 200
     assert raw_db.orders.find_one({"_id": order_id})["status"] == "paid"
 
@@ -73,7 +73,8 @@ def test_permanent_error_is_recorded_then_parked(mongo, fake_stripe, make_app, f
     client = app.test_client()
     order_id, pi_id = new_order(client)
     event = fake_stripe.succeed(pi_id)
-    fail_point({"times": 2}, {"failCommands": ["update"], "errorCode": 2})
+    # each delivery meets two order updates: the presumed one, then the read-and-decide one
+    fail_point({"times": 4}, {"failCommands": ["update"], "errorCode": 2})
 
     first = deliver(client, event)
     assert first.status_code == 500 and first.get_json()["error"]["code"] == "event_processing_failed"
@@ -88,10 +89,11 @@ def test_permanent_error_is_recorded_then_parked(mongo, fake_stripe, make_app, f
 
 
 def test_error_between_inbox_and_order_update_heals_on_redelivery(client, fake_stripe, raw_db, fail_point):
-    """The order update fails once after the inbox insert: 500, then the redelivery applies it once."""
+    """The order update fails (the presumed one, then after the inbox insert the read-and-decide
+    one): 500, then the redelivery applies it once."""
     order_id, pi_id = new_order(client)
     event = fake_stripe.succeed(pi_id)
-    fail_point({"times": 1}, {"failCommands": ["update"], "errorCode": 2})
+    fail_point({"times": 2}, {"failCommands": ["update"], "errorCode": 2})
     assert deliver(client, event).status_code == 500
     assert raw_db.stripe_events.find_one({"_id": event["id"]})["state"] == "received"
     assert deliver(client, event).status_code == 200
@@ -102,7 +104,7 @@ def test_webhook_5xx_log_line_names_the_event(client, fake_stripe, fail_point, l
     """An operator searching the logs for a failed delivery finds its event id on the 503 line."""
     _, pi_id = new_order(client)
     event = fake_stripe.succeed(pi_id)
-    fail_point({"times": 3}, {"failCommands": ["findAndModify"], "closeConnection": True})
+    fail_point({"times": 3}, {"failCommands": ["insert"], "closeConnection": True})
     assert deliver(client, event).status_code == 503
     line = [entry for entry in log_lines() if entry["msg"] == "request" and entry["status"] == 503][-1]
     assert line["event_id"] == event["id"] and line["error"] == "database_unavailable"

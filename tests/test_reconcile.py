@@ -45,8 +45,8 @@ def test_database_failure_after_stripe_created_pi_heals_without_second_pi(
 ):
     """The PI id never reached our database: reconcile finds the same PI through the fixed
     idempotency key, attaches it and applies its status; Stripe still has one PI."""
-    # skip the checkout's two rate-limit counters (findAndModify too): fail the PI id's attach
-    fail_point({"skip": 2, "times": 3}, {"failCommands": ["findAndModify"], "closeConnection": True})
+    # skip the call journal's update after the Stripe call: fail the PI id's attach (an update)
+    fail_point({"skip": 1, "times": 3}, {"failCommands": ["update"], "closeConnection": True})
     assert checkout(client).status_code == 503
     order = raw_db.orders.find_one({})
     assert order.get("payment_intent_id") is None and len(fake_stripe.payment_intents) == 1
@@ -97,7 +97,8 @@ def test_stored_but_unapplied_event_is_reapplied(services, client, fake_stripe, 
     """An event stored in the inbox whose apply failed is re-applied by the next pass."""
     order_id, pi_id = new_order(client)
     event = fake_stripe.succeed(pi_id)
-    fail_point({"times": 1}, {"failCommands": ["update"], "errorCode": 2})
+    # the presumed order update, then the read-and-decide one after the row is stored
+    fail_point({"times": 2}, {"failCommands": ["update"], "errorCode": 2})
     assert deliver(client, event).status_code == 500
     summary = handlers.reconcile(services)
     assert summary.events_replayed == 1 and summary.failed == 0

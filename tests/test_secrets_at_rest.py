@@ -5,6 +5,8 @@ the period) no collection holds a client_secret, a key or a signing secret."""
 import json
 
 from service import handlers
+from service.domain.events import without_secrets
+from service.handlers.intake import stored_payload
 from tests.support.helpers import checkout, deliver, new_order
 from tests.support.secrets import scan_database, secrets_in
 
@@ -52,3 +54,20 @@ def test_the_scan_finds_what_it_looks_for():
     assert secrets_in({"client_secret": "x"}) and secrets_in({"payload": json.dumps({"client_secret": "y"})})
     assert secrets_in({"note": "pi_123_secret_abc"}) and secrets_in({"k": "sk_live_abc"})
     assert not secrets_in({"client_secret": None, "id": "pi_123", "payload": "{}"})
+
+
+def test_the_stored_payload_drops_a_secret_key_at_any_depth_as_the_full_walk_does():
+    """The fast path of the inbox payload (drop the object's client_secret, walk only when a
+    secret key still shows) stores exactly what the full walk would, wherever the secret is."""
+    base = {"id": "evt_1", "type": "x", "created": 1, "data": {"object": {"id": "pi_1", "amount": 5}}}
+    cases = [
+        base,
+        {**base, "data": {"object": {"id": "pi_1", "client_secret": "pi_1_secret_abc"}}},
+        {**base, "data": {"object": {"id": "we_1", "nested": [{"deep": {"secret": "whsec_x"}}]}}},
+        {**base, "data": {"object": {"id": "pi_1"}, "previous_attributes": {"client_secret": "pi_1_secret_y"}}},
+        {**base, "data": {"object": {"id": "pi_1", "note": 'a "secret": in a value is not a key'}}},
+    ]
+    for event in cases:
+        stored = stored_payload(event)
+        assert json.loads(stored) == without_secrets(event)
+        assert "_secret_" not in stored and "whsec_" not in stored

@@ -66,7 +66,7 @@ def _finish(services: Services, order: Mapping[str, Any] | None, replayed: bool)
         raise ValidationFailed("this order can no longer be paid", code="order_closed")
     else:
         pi = find_or_create_payment_intent(services, order, utcnow())
-        order = services.store.orders.attach_payment_intent(order["_id"], pi["id"]) or order
+        order = services.store.orders.attach_payment_intent(order["_id"], pi["id"], order) or order
     return dict(order), pi["client_secret"], replayed
 
 

@@ -7,26 +7,29 @@ error -> recorded on the row and EventProcessingFailed (500) until the row is pa
 ``failed`` after ``webhook_max_attempts``, then a 200 so Stripe stops.
 """
 
-import json
 import logging
 from collections.abc import Mapping
 from typing import Any
 
-from ..clock import utcnow
-from ..config import STRIPE_API_VERSION
-from ..domain.annotations import event_refs, note_from_event
-from ..domain.event_types import ORDER_TYPES
-from ..domain.events import check_event_shape, without_secrets
+from ..domain.annotations import note_from_event
+from ..domain.events import check_event_shape
 from ..domain.inbox import APPLIED, FAILED, IGNORED, RECEIVED
-from ..domain.ledger_events import LEDGER_EVENTS
-from ..domain.ledger_events import PENDING as LEDGER_PENDING
-from ..domain.orders import FINAL, NEEDS_REVIEW, OrderView, PaymentFact, decide, fact_from_event, refreshes_failure
+from ..domain.orders import (
+    FINAL,
+    OrderView,
+    PaymentFact,
+    decide,
+    fact_from_event,
+    refreshes_failure,
+)
+from ..domain.presumption import presume
 from ..domain.radar import radar_from_event
 from ..errors import DatabaseUnavailable, EventProcessingFailed, EventUnreadable, ServiceError
 from ..observability import metrics
-from ..observability.api_versions import check_api_version
 from ..observability.logs import log
 from .annotate import apply_note
+from .hot_path import apply_presumed_first, log_transition, record_applied
+from .intake import needs_no_apply, store_row
 from .radar import apply_radar
 from .results import Applied, Outcome
 from .services import Services
@@ -62,43 +65,41 @@ def receive_webhook(services: Services, payload: bytes, signature_header: str | 
 def ingest_event(services: Services, event: Mapping[str, Any]) -> Outcome:
     """Store ``event`` in the inbox unless it is there, then apply it unless it is finished.
 
-    The one intake path for webhooks and for events recovered from Stripe's Events API. The
-    stored payload is the event without its secrets (``client_secret``): nothing stored can
-    confirm a payment.
+    The one intake path for webhooks and for events recovered from Stripe's Events API. An
+    event that changes no order is stored in its final state by one insert (intake.py). A
+    payment fact in its common case is applied first by one presumed update, then stored
+    already ``applied`` by one insert: a crash between the two leaves no 200, and the
+    redelivery finds the event in the order's history (never applied twice). When that update
+    matches nothing the row is read first (a duplicate then costs that one read); anything
+    else is one insert, then the apply and the mark; a duplicate of an event without a
+    presumption is the refused insert and one read.
     """
-    payment_intent_id, order_id = event_refs(event)
-    row = {
-        "_id": event["id"],
-        "type": event["type"],
-        "state": RECEIVED,
-        "attempts": 0,
-        "payload": json.dumps(without_secrets(event), separators=(",", ":")),
-        "created": event["created"],
-        "payment_intent_id": payment_intent_id,
-        "order_id": order_id,
-        "received_at": utcnow(),
-        # The version the endpoint rendered the event in; another than the pinned one is counted.
-        "api_version": event.get("api_version") if isinstance(event.get("api_version"), str) else None,
-    }
-    if event["type"] in LEDGER_EVENTS and bool(event.get("livemode")) == services.settings.livemode:
-        row["ledger"] = LEDGER_PENDING  # the worker posts its money; this request never calls Stripe
-    existing = services.store.inbox.insert_or_get(row)
-    if existing is None:  # stored now: count a version mismatch once per event
-        check_api_version(event.get("api_version"), STRIPE_API_VERSION, event["id"])
-    if existing is not None and existing["state"] != RECEIVED:
+    inbox = services.store.inbox
+    final = needs_no_apply(services, event)
+    presumed, tried = (None, False) if final is not None else apply_presumed_first(services, event)
+    if presumed is not None:
+        return record_applied(services, event, presumed)
+    existing = inbox.get(event["id"]) if tried else None
+    if existing is None:
+        existing = store_row(services, event, final)
+    if existing is None:
+        if final is not None:
+            return Outcome(event["id"], final.state, final.detail)
+    elif existing["state"] != RECEIVED:
         return Outcome(event["id"], existing["state"], "duplicate delivery", existing.get("order_id"), True)
-    return process_event(services, event)
+    return process_event(services, event, presume_first=not tried)
 
 
-def process_event(services: Services, event: Mapping[str, Any]) -> Outcome:
-    """Apply a stored event and finish its inbox row. Used by webhooks and replays.
+def process_event(services: Services, event: Mapping[str, Any], presume_first: bool = True) -> Outcome:
+    """Apply a stored event and finish its inbox row. Used by webhooks and replays
+    (``presume_first`` False: the caller's presumed update already missed).
 
     Raises DatabaseUnavailable (row stays ``received``) or EventProcessingFailed; returns
     an Outcome with state ``failed`` once the row is parked.
     """
     inbox = services.store.inbox
     try:
-        applied = apply_event(services, event)
+        applied = apply_event(services, event, presume_first)
     except DatabaseUnavailable:
         raise
     except Exception as exc:  # a bug or a permanent error: keep it on the row, not just in the log
@@ -126,33 +127,36 @@ def process_event(services: Services, event: Mapping[str, Any]) -> Outcome:
     return Outcome(event["id"], applied.state, applied.detail, applied.order_id)
 
 
-def apply_event(services: Services, event: Mapping[str, Any]) -> Applied:
+def apply_event(services: Services, event: Mapping[str, Any], presume_first: bool = True) -> Applied:
     """Apply one event's payment fact, or its refund/dispute/Radar annotation. Returns an Applied;
     raises EventUnreadable when a field it needs is missing or mistyped."""
-    if event["type"] not in ORDER_TYPES:
-        if event["type"] in LEDGER_EVENTS:
-            return Applied(IGNORED, "no order change; the ledger worker posts its money")
-        return Applied(IGNORED, f"event type {event['type']} is not handled")
-    if bool(event.get("livemode")) != services.settings.livemode:
-        return Applied(IGNORED, "event is from the other Stripe mode")
+    ignored = needs_no_apply(services, event)
+    if ignored is not None:
+        return ignored
     fact = fact_from_event(event)
-    note = None if fact else note_from_event(event)
-    radar = None if fact or note else radar_from_event(event)
     if fact is not None:
-        return apply_fact(services, fact)
-    if radar is not None:
-        return apply_radar(services, radar)
-    assert note is not None
-    return apply_note(services, note)
+        return apply_fact(services, fact, presume_first)
+    note = note_from_event(event)
+    if note is not None:
+        return apply_note(services, note)
+    radar = radar_from_event(event)
+    assert radar is not None  # needs_no_apply holds when an event has none of the three
+    return apply_radar(services, radar)
 
 
-def apply_fact(services: Services, fact: PaymentFact) -> Applied:
+def apply_fact(services: Services, fact: PaymentFact, presume_first: bool = True) -> Applied:
     """The one apply path: decide with the state machine, persist with one conditional update.
 
-    Safe under concurrency: a lost race re-reads the order and decides again. Returns
-    an Applied; raises DatabaseUnavailable, EventProcessingFailed.
+    The common case is tried first without a read (domain/presumption.py; skipped when
+    ``presume_first`` is False). Safe under concurrency: a lost race re-reads the order and
+    decides again. Returns an Applied; raises DatabaseUnavailable, EventProcessingFailed.
     """
     orders = services.store.orders
+    presumed = presume(fact) if presume_first else None
+    expected_by = new_expected_by(services.settings, presumed.decision.to_status, fact) if presumed else None
+    if presumed is not None and orders.apply_presumed(presumed, fact, expected_by):  # the common case: no read
+        log_transition(presumed.order_id, presumed.from_status, presumed.decision, fact)
+        return Applied(APPLIED, presumed.decision.reason, presumed.order_id, changed=True)
     order = orders.find_for_payment(fact.metadata_order_id, fact.payment_intent_id)
     if order is None:
         return Applied(IGNORED, "no order for this PaymentIntent")
@@ -167,17 +171,7 @@ def apply_fact(services: Services, fact: PaymentFact) -> Applied:
                 orders.advance_clock(view.order_id, fact.occurred_at)
             return Applied(APPLIED, "no-op: " + decision.reason, view.order_id)
         if orders.apply_transition(order, decision, fact, new_expected_by(services.settings, decision.to_status, fact)):
-            log(
-                logger,
-                logging.INFO,
-                "order transition",
-                order_id=view.order_id,
-                source=fact.source_id,
-                from_status=view.status,
-                to_status=decision.to_status,
-                reason=decision.reason,
-                alert="payment_needs_review" if decision.to_status == NEEDS_REVIEW else None,
-            )
+            log_transition(view.order_id, view.status, decision, fact)
             return Applied(APPLIED, decision.reason, view.order_id, changed=True)
         order = orders.get(view.order_id)
         if order is None:

@@ -1,6 +1,7 @@
 """The webhook inbox: one row per Stripe event id, with its payload (less its secrets).
 
-Insert-or-get is one command, so a duplicate delivery costs one round trip; finishing and
+Insert-or-get is a plain insert (one command for a new event, its final state included when
+it needs no apply) and, on a duplicate key, one read by ``_id``; finishing and
 failing a row are conditional on it not being finished, so a late retry cannot undo an
 applied row. Raises DatabaseUnavailable when the retry budget is spent.
 """
@@ -17,7 +18,6 @@ from ..domain.inbox import FAILED, FINISHED, RECEIVED, STATES
 from ..domain.ledger_events import FAILED as LEDGER_FAILED
 from ..domain.ledger_events import PENDING as LEDGER_PENDING
 from .documents import StripeEvent
-from .documents.meta import stored_form
 from .retry import RetryPolicy
 
 Doc = dict[str, Any]
@@ -34,19 +34,22 @@ class InboxStore:
         self.retry = retry
 
     def insert_or_get(self, row: Mapping[str, Any]) -> Doc | None:
-        """Store ``row`` (``_id`` = the event id) unless that id exists. Returns None when this
-        call inserted it, else the existing row. One database command either way. Raises
-        ValidationFailed when the schema refuses the row (nothing is written)."""
-        doc = stored_form(StripeEvent, row, "event", "invalid_event")
-        event_id = doc.pop("_id")
+        """Store ``row`` (``_id`` = the event id, already in stored form: the webhook has
+        checked the event's shape, so the schema is not run again) unless that id exists.
+        Returns None when this call inserted it (one command), else the existing row (a
+        duplicate key, then one read by ``_id``: two commands, flat in the inbox's size)."""
+        doc = dict(row)
 
         def op() -> Doc | None:
             try:
-                return _events().find_one_and_update(
-                    {"_id": event_id}, {"$setOnInsert": doc}, upsert=True, return_document=ReturnDocument.BEFORE
-                )
-            except DuplicateKeyError:  # lost an upsert race: the row exists now
-                return _events().find_one({"_id": event_id})
+                _events().insert_one(doc)
+                return None
+            except DuplicateKeyError:
+                existing = _events().find_one({"_id": doc["_id"]})
+                if existing is not None:
+                    return existing
+                _events().insert_one(doc)  # expired by retention between the two commands: anew
+                return None
 
         return self.retry.run(op, "insert_event")
 

@@ -13,15 +13,16 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
-from pymongo import ReturnDocument
 from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError
 
 from ..clock import utcnow
 from ..domain.orders import AWAITING_CUSTOMER, NEEDS_REVIEW, PAYMENT_FAILED, SETTLED_STATUSES, Decision, PaymentFact
+from ..domain.presumption import Presumption
 from .documents import Order
 from .documents.meta import stored_form
 from .paging import paged_range
+from .presumed import presumed_filter
 from .retry import RetryPolicy
 
 Doc = dict[str, Any]
@@ -80,24 +81,35 @@ class OrderStore:
 
         return self.retry.run(op, "find_order_for_payment")
 
-    def attach_payment_intent(self, order_id: str, payment_intent_id: str) -> Doc | None:
+    def attach_payment_intent(
+        self, order_id: str, payment_intent_id: str, order: Mapping[str, Any] | None = None
+    ) -> Doc | None:
         """Record the PI id on an order that has none. Returns the order after the call
-        (holding whichever PI id got there first). Idempotent."""
+        (holding whichever PI id got there first). Idempotent. One conditional update by
+        ``_id`` when it lands and ``order`` (the order as last read) is given; a read by
+        ``_id`` otherwise (no findAndModify: its cost grows with the collection on SecantusDB)."""
 
         def op() -> Doc | None:
-            return _orders().find_one_and_update(
-                {"_id": order_id, "payment_intent_id": None},
-                {"$set": {"payment_intent_id": payment_intent_id, "updated_at": utcnow()}},
-                return_document=ReturnDocument.AFTER,
-            ) or _orders().find_one({"_id": order_id})
+            now = utcnow()
+            changes = {"payment_intent_id": payment_intent_id, "updated_at": now}
+            landed = _orders().update_one({"_id": order_id, "payment_intent_id": None}, {"$set": changes})
+            if landed.modified_count == 1 and order is not None:
+                return {**order, **changes}
+            return _orders().find_one({"_id": order_id})
 
         return self.retry.run(op, "attach_payment_intent")
 
     def apply_transition(
-        self, order: Mapping[str, Any], decision: Decision, fact: PaymentFact, expected_by: datetime | None = None
+        self,
+        order: Mapping[str, Any],
+        decision: Decision,
+        fact: PaymentFact,
+        expected_by: datetime | None = None,
+        conditions: Doc | None = None,
     ) -> bool:
-        """Move ``order`` to ``decision.to_status`` iff it is still in the status it was read in
-        and ``fact`` is not yet in its history. Returns True when this call made the change.
+        """Move ``order`` to ``decision.to_status`` iff it is still in the status it was read in,
+        ``fact`` is not yet in its history and it meets ``conditions`` (more filter terms).
+        Every status change goes through here. Returns True when this call made the change.
         An ``awaiting_customer`` order holds the customer's next step (``customer_action``: the
         voucher or instructions URL, never a secret); any other status clears it.
         ``expected_by`` (the payment's new expected end) replaces the order's when given."""
@@ -125,6 +137,7 @@ class OrderStore:
         query: Doc = {"_id": order["_id"], "status": order["status"], "history.source": {"$ne": fact.source_id}}
         if "payment_intent_id" in changes:  # only fill an empty slot: a concurrent attach wins, we re-decide
             query["payment_intent_id"] = None
+        query.update(conditions or {})
         update = {"$set": changes, "$max": {"last_event_at": fact.occurred_at}, "$push": {"history": step}}
         result = self.retry.run(lambda: _orders().update_one(query, update), "apply_transition")
         return result.modified_count == 1
@@ -133,6 +146,14 @@ class OrderStore:
         """Move the order's ``expected_by`` to ``expected_by`` if that is later (never earlier)."""
         update = {"$max": {"expected_by": expected_by}}
         self.retry.run(lambda: _orders().update_one({"_id": order_id}, update), "postpone_order")
+
+    def apply_presumed(self, presumption: Presumption, fact: PaymentFact, expected_by: datetime | None = None) -> bool:
+        """Apply ``presumption`` without reading the order: one conditional update whose filter
+        is the presumption's conditions (``presumed_filter``). Returns True when it matched and
+        made the change; False means "read and decide" (nothing was written)."""
+        order = {"_id": presumption.order_id, "status": presumption.from_status}
+        order["payment_intent_id"] = presumption.payment_intent_id
+        return self.apply_transition(order, presumption.decision, fact, expected_by, presumed_filter(presumption))
 
     def advance_clock(self, order_id: str, occurred_at: int) -> None:
         """Raise the order's last_event_at to ``occurred_at`` (a no-op fact still orders later ones)."""

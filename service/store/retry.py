@@ -9,7 +9,7 @@ import contextvars
 import logging
 import time
 from collections.abc import Callable, Iterator
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
 import mongoengine as me
 import pymongo
@@ -102,7 +102,33 @@ class RetryPolicy:
         """Call ``operation()`` under the policy; ``what`` names it in logs and errors."""
         started = time.monotonic()
         deadline = _deadline.get()
-        stop = stop_after_attempt(self.attempts) | stop_after_delay(self.max_seconds)
+        attempt = operation if deadline is None else self._bounded(operation, deadline)
+        # The first attempt runs bare: building tenacity's machinery costs more than most
+        # commands on the hot path, and almost every call succeeds the first time.
+        try:
+            return attempt()
+        except Exception as exc:
+            if not is_transient(exc) or self.attempts <= 1:
+                self._give_up(exc, what, started)
+            first_failure = exc
+        return self._retry(attempt, first_failure, what, started, deadline)
+
+    def _retry(
+        self, attempt: Callable[[], T], first_failure: Exception, what: str, started: float, deadline: float | None
+    ) -> T:
+        """The remaining attempts under tenacity, exactly as if it had run the first one
+        (which failed with ``first_failure``): same waits, stops, logs and errors."""
+        replayed = False
+
+        def operation() -> T:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                raise first_failure
+            return attempt()
+
+        budget_left = max(0.0, self.max_seconds - (time.monotonic() - started))
+        stop = stop_after_attempt(self.attempts) | stop_after_delay(budget_left)
         if deadline is not None:
             stop = stop | _stop_at_deadline(deadline)
         retrying = Retrying(
@@ -120,13 +146,19 @@ class RetryPolicy:
             ),
         )
         try:
-            return retrying(operation if deadline is None else self._bounded(operation, deadline))
+            return retrying(operation)
         except Exception as exc:
-            if not (isinstance(exc, _DeadlinePassed) or is_transient(exc)):
-                raise
-            elapsed = round(time.monotonic() - started, 3)
-            log(logger, logging.ERROR, "database unavailable", op=what, error=type(exc).__name__, elapsed_s=elapsed)
-            raise DatabaseUnavailable(f"database unavailable during {what}") from exc
+            self._give_up(exc, what, started)
+
+    @staticmethod
+    def _give_up(exc: Exception, what: str, started: float) -> NoReturn:
+        """Re-raise ``exc`` unchanged unless it means the database is unavailable (transient, or
+        the deadline passed): then log it and raise DatabaseUnavailable."""
+        if not (isinstance(exc, _DeadlinePassed) or is_transient(exc)):
+            raise exc
+        elapsed = round(time.monotonic() - started, 3)
+        log(logger, logging.ERROR, "database unavailable", op=what, error=type(exc).__name__, elapsed_s=elapsed)
+        raise DatabaseUnavailable(f"database unavailable during {what}") from exc
 
     @staticmethod
     def _bounded(operation: Callable[[], T], deadline: float) -> Callable[[], T]:

@@ -49,14 +49,15 @@ def _children_cpu():
     return usage.ru_utime + usage.ru_stime
 
 
-def drive(stack, server, db_name, name, orders, mode, duration, warmup, seed, **options):
+def drive(stack, server, db_name, name, orders, mode, duration, warmup, seed, streamer=None, **options):
     """On a freshly reset database, seed ``orders`` pending orders, pre-sign their event
-    stream and replay it against ``server`` with the load generator in ``mode``; returns
-    the loadgen result plus meters and the collection sizes at the end."""
+    stream (``streamer(intents, secret, seed=...)``, ``workload.webhook_stream`` by default)
+    and replay it against ``server`` with the load generator in ``mode``; returns the
+    loadgen result plus meters and the collection sizes at the end."""
     stack.reset_database(db_name)
     database = stack.client[db_name]
     intents = workload.seed_pending_orders(database, orders)
-    stream = workload.webhook_stream(intents, WEBHOOK_SECRET, seed=seed)
+    stream = (streamer or workload.webhook_stream)(intents, WEBHOOK_SECRET, seed=seed)
     path = workload.write_requests(stack.path(f"{name}.jsonl"), [spec for _, spec in stream])
     with Meter(stack, server, db_name) as meter:
         result = run_loadgen(server.url, path, mode, duration, warmup, **options)

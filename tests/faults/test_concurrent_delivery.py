@@ -25,7 +25,7 @@ def _history(stack, order_id):
 def _burst(stack, event):
     """Deliver ``COPIES`` copies of ``event`` at once while the inbox write is held in the
     database; returns (statuses, the worker pids that held the requests)."""
-    stack.fail_point({"times": COPIES}, failCommands=["findAndModify"], blockConnection=True, blockTimeMS=800)
+    stack.fail_point({"times": COPIES}, failCommands=["insert"], blockConnection=True, blockTimeMS=800)
     flights = [stack.post_in_flight(event) for _ in range(COPIES)]
     master, holders = stack.web.process.pid, {}
     deadline = time.monotonic() + 2

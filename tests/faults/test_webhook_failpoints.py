@@ -1,8 +1,10 @@
 """Database failpoints at each step of the webhook path, under gunicorn.
 
-The webhook's commands for a new event, in order: the inbox insert-or-get
-(``findAndModify``), the order lookup (``find``), the order transition (``update`` #1),
-marking the inbox row applied (``update`` #2). Each step gets a permanent error (code 2),
+The webhook's commands for a new ``succeeded`` event on a ``processing`` order, in order:
+the presumed transition from ``pending`` (``update`` #1, matches nothing here), the inbox
+insert (``insert``), the order lookup (``find``), the order transition (``update`` #2),
+marking the inbox row applied (``update`` #3). (A ``pending`` order takes the two-command
+path: tests/faults/test_hot_path_faults.py.) Each step gets a permanent error (code 2),
 one dropped connection, a connection dropped on every retry, and a block longer than the
 socket timeout (the server still runs the command late). Every scenario then heals by
 redelivery and one reconcile pass and must satisfy the invariants.
@@ -13,9 +15,9 @@ import time
 import pytest
 
 STEPS = {  # step: (command, matching commands to let through first, the store operation hit)
-    "before_inbox_insert": ("findAndModify", 0, "insert_event"),
-    "between_inbox_insert_and_order_update": ("update", 0, "apply_transition"),
-    "between_order_update_and_marking_applied": ("update", 1, "finish_event"),
+    "before_inbox_insert": ("insert", 0, "insert_event"),
+    "between_inbox_insert_and_order_update": ("update", 1, "apply_transition"),
+    "between_order_update_and_marking_applied": ("update", 2, "finish_event"),
 }
 BLOCK_MS = 1500  # the service's socket timeout in tests is 1000 ms
 FAULTS = {
@@ -70,11 +72,12 @@ def test_webhook_step_fault_heals_with_each_event_applied_once(faults, step, fau
 
 
 def test_permanent_error_is_recorded_on_the_inbox_row_before_the_500(faults):
-    """Code 2 on the order update: 500 with the error kept on the stored row, then healed."""
+    """Code 2 on the order update (the presumed one, then the read-and-decide one): 500 with the
+    error kept on the stored row, then healed."""
     stack = faults
     order_id, pi_id = stack.new_order()
     event = stack.fake.succeed(pi_id)
-    stack.fail_point({"times": 1}, failCommands=["update"], errorCode=2)
+    stack.fail_point({"times": 2}, failCommands=["update"], errorCode=2)
     assert stack.deliver(event) == [500]
     row = stack.db.stripe_events.find_one({"_id": event["id"]})
     assert row["state"] == "received" and row["attempts"] == 1 and "OperationFailure" in row["last_error"]
@@ -87,7 +90,8 @@ def test_apply_failure_whose_recording_also_fails_heals(faults):
     stack = faults
     order_id, pi_id = stack.new_order()
     event = stack.fake.succeed(pi_id)
-    stack.fail_point({"skip": 1, "times": 2}, failCommands=["findAndModify", "update"], errorCode=2)
+    # the presumed update, the order update, the recording of the failure
+    stack.fail_point({"times": 3}, failCommands=["update", "findAndModify"], errorCode=2)
     assert stack.deliver(event) == [500]
     row = stack.db.stripe_events.find_one({"_id": event["id"]})
     assert row["state"] == "received" and row["attempts"] == 0
@@ -96,12 +100,16 @@ def test_apply_failure_whose_recording_also_fails_heals(faults):
 
 
 def test_unapplied_event_never_redelivered_is_healed_by_reconcile(faults):
-    """Stripe gives up after the 503s: the stored, unapplied row is replayed by reconcile."""
+    """Stripe gives up after the 503s: the stored, unapplied row is replayed by reconcile.
+    (A processing order: the presumed update misses, the row is stored, then the order update
+    fails on every retry.)"""
     stack = faults
     order_id, pi_id = stack.new_order()
+    assert stack.deliver(stack.fake.process(pi_id)) == [200]
     event = stack.fake.succeed(pi_id)
-    stack.fail_point({"times": 3}, failCommands=["update"], closeConnection=True)
+    stack.fail_point({"skip": 1, "times": 3}, failCommands=["update"], closeConnection=True)
     assert stack.deliver(event) == [503]
+    assert stack.db.stripe_events.find_one({"_id": event["id"]})["state"] == "received"
     stack.last_status.pop(event["id"])  # no redelivery: only reconcile can heal it
     stack.heal_and_check()
     assert stack.db.stripe_events.find_one({"_id": event["id"]})["state"] == "applied"
