@@ -39,7 +39,7 @@ def order_json(order: Mapping[str, Any]) -> dict[str, Any]:
         "last_payment_error": order.get("last_payment_error"),
         "refund": _note(order.get("refund"), ("status", "amount_refunded", "currency")),
         "dispute": _note(order.get("dispute"), ("status", "stripe_status", "outcome", "amount", "currency", "reason")),
-        "review": _note(order.get("review"), ("id", "open", "reason")),
+        "radar_review": _note(order.get("radar_review"), ("id", "open", "reason")),
         "fraud_warning": _note(order.get("fraud_warning"), ("id", "open", "reason")),
         "created_at": order["created_at"].isoformat(),
         "updated_at": order["updated_at"].isoformat(),
