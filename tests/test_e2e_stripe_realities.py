@@ -52,7 +52,7 @@ def test_radar_and_a_prevented_dispute_annotate_a_paid_order(stack):
     assert deliver(stack, prevented) == 200 and deliver(stack, created) == 200
     body = order(stack, order_id)
     assert body["status"] == "paid"
-    assert body["review"]["open"] is True and body["fraud_warning"]["reason"] == "made_with_lost_card"
+    assert body["radar_review"]["open"] is True and body["fraud_warning"]["reason"] == "made_with_lost_card"
     assert body["dispute"]["outcome"] == "prevented"
     logs = stack.web.logs()
     assert '"alert":"radar_review_opened"' in logs and '"alert":"early_fraud_warning"' in logs
@@ -114,4 +114,4 @@ def test_the_reconcile_cli_sweeps_every_handled_type_in_groups_of_20(stack):
     assert result.returncode == 0, result.stderr
     assert stack.fake.count("GET", "/v1/events") - listings >= 2
     body = order(stack, order_id)
-    assert body["review"]["open"] is False and body["refund"]["amount_refunded"] == 300
+    assert body["radar_review"]["open"] is False and body["refund"]["amount_refunded"] == 300

@@ -91,14 +91,18 @@ def test_a_review_annotates_a_paid_order_and_alerts_without_changing_its_status(
     opened = fake_stripe.open_review(pi_id)
     assert deliver(client, opened).get_json()["state"] == "applied"
     body = client.get(f"/orders/{order_id}").get_json()
-    assert body["status"] == "paid" and body["review"] == {
+    assert body["status"] == "paid" and body["radar_review"] == {
         "id": opened["data"]["object"]["id"],
         "open": True,
         "reason": "rule",
     }
     deliver(client, fake_stripe.close_review(opened["data"]["object"]["id"], "approved"))
     body = client.get(f"/orders/{order_id}").get_json()
-    assert body["status"] == "paid" and body["review"]["open"] is False and body["review"]["reason"] == "approved"
+    assert (
+        body["status"] == "paid"
+        and body["radar_review"]["open"] is False
+        and body["radar_review"]["reason"] == "approved"
+    )
     alerts = [line["alert"] for line in log_lines() if line.get("order_id") == order_id and line.get("alert")]
     assert alerts == ["radar_review_opened", "radar_review_closed"]
 
@@ -109,11 +113,11 @@ def test_review_events_in_any_order_end_closed(client, fake_stripe, raw_db):
     opened = fake_stripe.open_review(pi_id)
     closed = fake_stripe.close_review(opened["data"]["object"]["id"], "refunded")
     for sequence in itertools.permutations([opened, closed, closed]):
-        raw_db.orders.update_one({"_id": order_id}, {"$set": {"review": None}})
+        raw_db.orders.update_one({"_id": order_id}, {"$set": {"radar_review": None}})
         raw_db.stripe_events.delete_many({"type": {"$in": ["review.opened", "review.closed"]}})
         for event in sequence:
             deliver(client, event)
-        assert raw_db.orders.find_one({"_id": order_id})["review"]["open"] is False
+        assert raw_db.orders.find_one({"_id": order_id})["radar_review"]["open"] is False
 
 
 def test_an_early_fraud_warning_on_a_pending_order_never_changes_its_status(client, fake_stripe, raw_db, log_lines):
@@ -156,4 +160,4 @@ def test_a_missed_radar_event_is_recovered_by_the_sweep(services, client, fake_s
     order_id, pi_id = paid_order(client, fake_stripe)
     fake_stripe.open_review(pi_id)  # emitted, never delivered
     handlers.reconcile(services)
-    assert raw_db.orders.find_one({"_id": order_id})["review"]["open"] is True
+    assert raw_db.orders.find_one({"_id": order_id})["radar_review"]["open"] is True

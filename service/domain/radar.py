@@ -18,13 +18,14 @@ REVIEW_OPENED: Final = "review.opened"
 REVIEW_CLOSED: Final = "review.closed"
 EARLY_FRAUD_WARNING: Final = "radar.early_fraud_warning.created"
 RADAR_EVENTS: Final = (REVIEW_OPENED, REVIEW_CLOSED, EARLY_FRAUD_WARNING)
-REVIEW: Final = "review"
+REVIEW: Final = "radar_review"  # the order field (not needs_review's review_reason)
 FRAUD_WARNING: Final = "fraud_warning"
 
 
 @dataclass(frozen=True)
 class RadarFact:
-    """What a Radar event says about one payment. ``kind`` is ``review`` or ``fraud_warning``."""
+    """What a Radar event says about one payment. ``kind`` (the order field it annotates) is
+    ``radar_review`` or ``fraud_warning``."""
 
     source_id: str
     event_type: str

@@ -40,7 +40,7 @@ def order_json(order: Mapping[str, Any]) -> dict[str, Any]:
         "customer_action": customer_action_json(order.get("customer_action")),
         "refund": _note(order.get("refund"), ("status", "amount_refunded", "currency")),
         "dispute": _note(order.get("dispute"), ("status", "stripe_status", "outcome", "amount", "currency", "reason")),
-        "review": _note(order.get("review"), ("id", "open", "reason")),
+        "radar_review": _note(order.get("radar_review"), ("id", "open", "reason")),
         "fraud_warning": _note(order.get("fraud_warning"), ("id", "open", "reason")),
         "created_at": order["created_at"].isoformat(),
         "updated_at": order["updated_at"].isoformat(),

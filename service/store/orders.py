@@ -19,6 +19,7 @@ from pymongo.errors import DuplicateKeyError
 from ..clock import utcnow
 from ..domain.orders import AWAITING_CUSTOMER, NEEDS_REVIEW, PAYMENT_FAILED, SETTLED_STATUSES, Decision, PaymentFact
 from ..domain.presumption import Presumption
+from ..domain.radar import REVIEW
 from .documents import Order
 from .documents.meta import stored_form
 from .paging import paged_range
@@ -192,9 +193,9 @@ class OrderStore:
         )
 
     def annotate_radar(self, order_id: str, field: str, note: Mapping[str, Any]) -> bool:
-        """Store a Radar note (``field`` ``review`` or ``fraud_warning``) iff the order has none,
+        """Store a Radar note (``field`` ``radar_review`` or ``fraud_warning``) iff the order has none,
         or (a review) one of a lower (rank, event time). True when this call changed it."""
-        newer = [{field: None}, *(_older(field, note) if field == "review" else [])]
+        newer = [{field: None}, *(_older(field, note) if field == REVIEW else [])]
         return self._annotate({"_id": order_id, "$or": newer}, field, note, "annotate_radar")
 
     def _annotate(self, query: Doc, field: str, value: Mapping[str, Any], what: str) -> bool:

@@ -61,7 +61,9 @@ class Order(me.Document):
     # Money after the payment (see domain/annotations.py); never part of ``status``.
     refund = me.DictField(default=None)  # {status, amount_refunded, currency, charge_id, source, at}
     dispute = me.DictField(default=None)  # {id, status, stripe_status, rank, outcome, amount, reason, ...}
-    review = me.DictField(default=None)  # Radar review: {id, open, reason, charge_id, rank, occurred_at, source, at}
+    radar_review = me.DictField(
+        default=None
+    )  # Radar review: {id, open, reason, charge_id, rank, occurred_at, source, at}
     fraud_warning = me.DictField(default=None)  # early fraud warning: {id, open (actionable), reason (fraud_type), ...}
     refunds = me.ListField(me.DictField())  # refunds we initiated: {id, amount, key, status, at}
     created_at = me.DateTimeField(required=True)
