@@ -18,7 +18,16 @@ from ..domain.events import check_event_shape, without_secrets
 from ..domain.inbox import APPLIED, FAILED, IGNORED, RECEIVED
 from ..domain.ledger_events import LEDGER_EVENTS
 from ..domain.ledger_events import PENDING as LEDGER_PENDING
-from ..domain.orders import FINAL, NEEDS_REVIEW, OrderView, PaymentFact, decide, fact_from_event, refreshes_failure
+from ..domain.orders import (
+    FINAL,
+    NEEDS_REVIEW,
+    OrderView,
+    PaymentFact,
+    decide,
+    fact_from_event,
+    refreshes_failure,
+    refreshes_wait,
+)
 from ..errors import DatabaseUnavailable, EventProcessingFailed, ServiceError
 from ..observability import metrics
 from ..observability.logs import log
@@ -148,6 +157,8 @@ def apply_fact(services: Services, fact: PaymentFact) -> Applied:
         if not decision.changes:
             if refreshes_failure(view, fact) and fact.failure_message:
                 orders.note_failure(view.order_id, fact.occurred_at, fact.failure_message)
+            elif refreshes_wait(view, fact) and fact.wait is not None:
+                orders.note_wait(view.order_id, fact.occurred_at, fact.wait.as_dict())
             elif fact.occurred_at > view.last_event_at and view.status not in FINAL:
                 orders.advance_clock(view.order_id, fact.occurred_at)
             return Applied(APPLIED, "no-op: " + decision.reason, view.order_id)
