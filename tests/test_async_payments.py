@@ -171,6 +171,14 @@ def test_a_partly_funded_bank_transfer_waits_with_its_instructions_and_takes_no_
     assert shown["customer_action"]["kind"] == "bank_transfer"
     assert shown["customer_action"]["amount_remaining"] == 5000
     assert services.store.orders.get(order_id)["expected_by"] - utcnow() > timedelta(days=5)
+    first = fake.events[-1]
+    pi["next_action"]["display_bank_transfer_instructions"]["amount_remaining"] = 2000
+    newer = {**fake.make_event("payment_intent.partially_funded", pi), "created": first["created"] + 60}
+    older = {**fake.make_event("payment_intent.partially_funded", pi), "created": first["created"] - 60}
+    older["data"]["object"]["next_action"]["display_bank_transfer_instructions"]["amount_remaining"] = 9000
+    assert deliver(client, newer).status_code == 200 and deliver(client, older).status_code == 200
+    shown = order(client, order_id)  # the newer funding shows; a late older one changes nothing
+    assert (shown["status"], shown["customer_action"]["amount_remaining"]) == ("awaiting_customer", 2000)
 
 
 def test_a_failed_update_of_a_waiting_order_heals_on_redelivery_once(client, fake_stripe, raw_db, fail_point):

@@ -145,3 +145,19 @@ def test_a_refund_spent_by_a_saved_500_is_made_exactly_once(shop, execute):
     assert result["refund_id"] == refund["id"] and refund["amount"] == body["amount"]
     assert refund["metadata"]["refund_key"] == result["idempotency_key"]
     assert [r["id"] for r in orders.find_one({"_id": body["order_id"]})["refunds"]] == [refund["id"]]
+
+
+@pytest.mark.parametrize("execute", [True, False])
+def test_a_cancel_spent_by_a_saved_500_still_cancels_the_abandoned_checkout(shop, execute):
+    """The reconciler's cancel of an abandoned checkout meets a saved 500: in the same pass it
+    reads the PI (canceled if the failed attempt did it) or cancels under `-cancel-g2`."""
+    services, client, fake, _clock, orders = shop
+    body = checkout(client).get_json()
+    past = orders.find_one({})["created_at"] - timedelta(days=2)
+    orders.update_one({"_id": body["order_id"]}, {"$set": {"created_at": past, "expected_by": past}})
+    fake.inject("POST", f"/v1/payment_intents/{body['payment_intent_id']}/cancel", "saved", execute=execute)
+    assert handlers.reconcile(services).healed == 1
+    assert fake.payment_intents[body["payment_intent_id"]]["status"] == "canceled"
+    assert orders.find_one({})["status"] == "canceled"
+    cancels = [r for r in fake.requests if r.path.endswith("/cancel")]
+    assert [r.idempotency_key.endswith("-cancel-g2") for r in cancels][-1] is (not execute)

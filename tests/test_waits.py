@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from service.domain.deadlines import DeadlinePolicy, add_business_days, expected_end, may_cancel
+from service.domain.orders import OrderView, PaymentFact, refreshes_wait
 from service.domain.waits import AUTHENTICATION, BANK_TRANSFER, MICRODEPOSITS, VOUCHER, CustomerWait, customer_wait
 
 POLICY = DeadlinePolicy(card=timedelta(minutes=15), bank_business_days=5, voucher_grace=timedelta(hours=1))
@@ -121,3 +122,15 @@ def test_a_transfer_waits_for_the_orders_expected_end_and_3ds_does_not():
     assert may_cancel(transfer, end, end, POLICY)
     assert may_cancel(waiting("use_stripe_sdk", {}), FRIDAY, end, POLICY)
     assert may_cancel({"status": "requires_payment_method"}, FRIDAY, end, POLICY)
+
+
+def test_a_newer_wait_refreshes_a_waiting_orders_next_step_only():
+    """refreshes_wait: a newer requires_action fact on the order's own PI while it waits; not an
+    older one, another PI's, or an order in another status."""
+    order = OrderView("ord_1", "awaiting_customer", 2000, "mxn", "pi_1", last_event_at=100)
+    wait = CustomerWait(BANK_TRANSFER, "customer_balance", "https://t", None, 700)
+    fact = PaymentFact("evt_2", "requires_action", "pi_1", 0, "mxn", "ord_1", 150, wait=wait)
+    assert refreshes_wait(order, fact)
+    assert not refreshes_wait(order, PaymentFact("evt_3", "requires_action", "pi_1", 0, "mxn", "ord_1", 99, wait=wait))
+    assert not refreshes_wait(order, PaymentFact("evt_4", "requires_action", "pi_2", 0, "mxn", "ord_1", 150, wait=wait))
+    assert not refreshes_wait(OrderView("ord_1", "processing", 2000, "mxn", "pi_1"), fact)

@@ -153,6 +153,20 @@ def refreshes_failure(order: OrderView, fact: PaymentFact) -> bool:
     )
 
 
+def refreshes_wait(order: OrderView, fact: PaymentFact) -> bool:
+    """True when ``fact`` is a newer wait on an ``awaiting_customer`` order's own PaymentIntent:
+    the status stays, but the customer's next step should become this one (a bank transfer's
+    ``amount_remaining`` shrinks as it is partly funded; a new voucher replaces an old one)."""
+    return (
+        fact.trigger == REQUIRES_ACTION
+        and order.status == AWAITING_CUSTOMER
+        and fact.wait is not None
+        and fact.source_id not in order.applied_sources
+        and fact.payment_intent_id in (None, order.payment_intent_id)
+        and fact.occurred_at >= order.last_event_at
+    )
+
+
 def payment_mismatch(order: OrderView, fact: PaymentFact) -> str | None:
     """Describe why a succeeded payment does not match the order, or return None."""
     if fact.metadata_order_id not in (None, "", order.order_id):

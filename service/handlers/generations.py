@@ -61,8 +61,8 @@ def create_once(
         )
     found = find()
     if found is not None:
-        log(logger, logging.INFO, "saved failure healed: found", order_id=order["_id"], key=base, id=found["id"])
+        log(logger, logging.INFO, "saved failure healed: found", order_id=order["_id"], key=base, found_id=found["id"])
         return found
     nxt = services.store.keys.advance(order["_id"], base, generation)
-    log(logger, logging.WARNING, "saved failure healed: next key generation", order_id=order["_id"], key=base, g=nxt)
+    log(logger, logging.WARNING, "saved failure healed: next key", order_id=order["_id"], key=base, generation=nxt)
     return create(generation_key(base, nxt))

@@ -36,6 +36,7 @@ from ..errors import PaymentProviderError, ServiceError
 from ..observability import alerts
 from ..observability.logs import log
 from .consolidation import consolidate_due
+from .generations import create_once
 from .journal import resolve_unknown_calls
 from .ledger import post_pending
 from .operations import record_pass
@@ -157,12 +158,7 @@ def heal_order(services: Services, order: Mapping[str, Any], limiter: RateLimite
         pi = gateway.retrieve_payment_intent(pi["id"], order_id=order_id)
     policy = deadline_policy(services.settings)
     if abandoned and pi["status"] in PI_CANCELABLE and may_cancel(pi, now, order["expected_by"], policy):
-        limiter.wait()
-        try:
-            pi = gateway.cancel_payment_intent(pi["id"], order_id=order_id, idempotency_key=f"order-{order_id}-cancel")
-        except PaymentProviderError:  # the customer paid at the last moment: read what happened
-            limiter.wait()
-            pi = gateway.retrieve_payment_intent(pi["id"], order_id=order_id)
+        pi = _cancel(services, order, pi["id"], limiter, now)
     fact = fact_from_payment_intent(pi, now.timestamp())
     if fact is not None and fact.trigger == SUCCEEDED and order["expected_by"] <= now:
         alerts.emit(
@@ -182,6 +178,29 @@ def heal_order(services: Services, order: Mapping[str, Any], limiter: RateLimite
     if later is not None:
         services.store.orders.postpone(order_id, later)
     return False
+
+
+def _cancel(services: Services, order: Mapping[str, Any], pi_id: str, limiter: RateLimiter, now: datetime) -> Any:
+    """Cancel an abandoned checkout's PaymentIntent under its fixed key (a saved 5xx on it is
+    healed like a create: read the PI, else the key's next generation); returns the PI."""
+    gateway, order_id = services.gateway, order["_id"]
+
+    def cancel(key: str) -> dict[str, Any]:
+        limiter.wait()
+        return gateway.cancel_payment_intent(pi_id, order_id=order_id, idempotency_key=key)
+
+    def current() -> dict[str, Any]:
+        limiter.wait()
+        return gateway.retrieve_payment_intent(pi_id, order_id=order_id)
+
+    def done() -> dict[str, Any] | None:
+        pi = current()
+        return pi if pi["status"] not in PI_CANCELABLE else None
+
+    try:
+        return create_once(services, order, f"order-{order_id}-cancel", cancel, done, now, timedelta(0))
+    except PaymentProviderError:  # the customer paid at the last moment: read what happened
+        return current()
 
 
 def _apply(services: Services, fact: PaymentFact) -> bool:

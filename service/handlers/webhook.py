@@ -21,6 +21,7 @@ from ..domain.orders import (
     decide,
     fact_from_event,
     refreshes_failure,
+    refreshes_wait,
 )
 from ..domain.presumption import presume
 from ..domain.radar import radar_from_event
@@ -167,6 +168,8 @@ def apply_fact(services: Services, fact: PaymentFact, presume_first: bool = True
         if not decision.changes:
             if refreshes_failure(view, fact) and fact.failure_message:
                 orders.note_failure(view.order_id, fact.occurred_at, fact.failure_message)
+            elif refreshes_wait(view, fact) and fact.wait is not None:
+                orders.note_wait(view.order_id, fact.occurred_at, fact.wait.as_dict())
             elif fact.occurred_at > view.last_event_at and view.status not in FINAL:
                 orders.advance_clock(view.order_id, fact.occurred_at)
             return Applied(APPLIED, "no-op: " + decision.reason, view.order_id)

@@ -174,6 +174,17 @@ class OrderStore:
         }
         return self.retry.run(lambda: _orders().update_one(query, update), "note_failure").modified_count == 1
 
+    def note_wait(self, order_id: str, occurred_at: int, action: Mapping[str, Any]) -> bool:
+        """Replace an ``awaiting_customer`` order's ``customer_action`` with a newer one (no status
+        change); conditional on the order still waiting and the fact not older than its last.
+        Returns True when this call changed it."""
+        query = {"_id": order_id, "status": AWAITING_CUSTOMER, "last_event_at": {"$lte": occurred_at}}
+        update = {
+            "$set": {"customer_action": dict(action), "updated_at": utcnow()},
+            "$max": {"last_event_at": occurred_at},
+        }
+        return self.retry.run(lambda: _orders().update_one(query, update), "note_wait").modified_count == 1
+
     # -- money after the payment: annotations beside the status, never the status -------------
     def annotate_refund(self, order_id: str, refund: Mapping[str, Any]) -> bool:
         """Store ``refund`` iff its amount_refunded is larger than the one recorded.
