@@ -182,14 +182,15 @@ def test_a_partly_funded_bank_transfer_waits_with_its_instructions_and_takes_no_
 
 
 def test_a_failed_update_of_a_waiting_order_heals_on_redelivery_once(client, fake_stripe, raw_db, fail_point):
-    """The order update of requires_action fails once after the inbox insert: 500, then the
-    redelivery moves the order to awaiting_customer once, with its voucher."""
+    """The order updates of requires_action fail (the presumed one before the inbox insert, the
+    apply's after it): 500, then the redelivery moves the order to awaiting_customer once, with
+    its voucher."""
     body = checkout(client).get_json()
     pi = fake_stripe.payment_intents[body["payment_intent_id"]]
     voucher = {"expires_after": int(time.time()) + 3 * DAY, "hosted_voucher_url": "https://v/1", "number": "12"}
     pi.update(status="requires_action", next_action={"type": "oxxo_display_details", "oxxo_display_details": voucher})
     event = fake_stripe.make_event("payment_intent.requires_action", pi)
-    fail_point({"times": 1}, {"failCommands": ["update"], "errorCode": 2})
+    fail_point({"times": 2}, {"failCommands": ["update"], "errorCode": 2})
     assert deliver(client, event).status_code == 500
     assert raw_db.orders.find_one({"_id": body["order_id"]})["status"] == "pending"
     assert deliver(client, event).status_code == 200
