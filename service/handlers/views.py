@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from ..domain.order_events import public_order
+
 PUBLIC_CHECKOUT_FIELDS = ("order_id", "status", "amount", "currency", "payment_intent_id")
 _EVENT_FIELDS = (
     "type",
@@ -27,24 +29,8 @@ def iso(value: Any) -> Any:
 
 
 def order_json(order: Mapping[str, Any]) -> dict[str, Any]:
-    """The public view of an order (``GET /orders/<id>``)."""
-    return {
-        "order_id": order["_id"],
-        "status": order["status"],
-        "amount": order["amount"],
-        "currency": order["currency"],
-        "payment_intent_id": order.get("payment_intent_id"),
-        "items": [{k: item[k] for k in ("sku", "name", "quantity", "unit_amount")} for item in order.get("items", [])],
-        "last_payment_error": order.get("last_payment_error"),
-        "refund": _note(order.get("refund"), ("status", "amount_refunded", "currency")),
-        "dispute": _note(order.get("dispute"), ("status", "outcome", "amount", "currency", "reason")),
-        "created_at": order["created_at"].isoformat(),
-        "updated_at": order["updated_at"].isoformat(),
-    }
-
-
-def _note(annotation: Mapping[str, Any] | None, keys: tuple[str, ...]) -> dict[str, Any] | None:
-    return {key: annotation.get(key) for key in keys} if annotation else None
+    """The public view of an order (``GET /orders/<id>``), the same as every order event's data."""
+    return public_order(order)
 
 
 def stuck_order_json(order: Mapping[str, Any]) -> dict[str, Any]:

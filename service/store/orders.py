@@ -18,9 +18,11 @@ from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError
 
 from ..clock import utcnow
-from ..domain.orders import NEEDS_REVIEW, PAYMENT_FAILED, SETTLED_STATUSES, Decision, PaymentFact
+from ..domain.order_events import dispute_event_type, order_event_id, public_order, refund_event_type, status_event_type
+from ..domain.orders import NEEDS_REVIEW, PAYMENT_FAILED, SETTLED_STATUSES, STATUSES, Decision, PaymentFact
 from .documents import Order
 from .documents.meta import stored_form
+from .event_recording import record_event
 from .paging import paged_range
 from .retry import RetryPolicy
 
@@ -29,6 +31,12 @@ Doc = dict[str, Any]
 
 def _orders() -> "Collection[Doc]":
     return Order._get_collection()
+
+
+def _now() -> datetime:
+    # Milliseconds, as MongoDB stores them: an event's data then reads as it was written.
+    now = utcnow()
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 class OrderStore:
@@ -95,8 +103,10 @@ class OrderStore:
 
     def apply_transition(self, order: Mapping[str, Any], decision: Decision, fact: PaymentFact) -> bool:
         """Move ``order`` to ``decision.to_status`` iff it is still in the status it was read in
-        and ``fact`` is not yet in its history. Returns True when this call made the change."""
-        now = utcnow()
+        and ``fact`` is not yet in its history. Returns True when this call made the change.
+        A change the shop is told of (domain/order_events.py) pushes its event in this same
+        update, which is then also conditional on the order's event counter as read."""
+        now = _now()
         changes: Doc = {"status": decision.to_status, "updated_at": now}
         if order.get("payment_intent_id") is None and fact.payment_intent_id:
             changes["payment_intent_id"] = fact.payment_intent_id
@@ -117,6 +127,11 @@ class OrderStore:
         if "payment_intent_id" in changes:  # only fill an empty slot: a concurrent attach wins, we re-decide
             query["payment_intent_id"] = None
         update = {"$set": changes, "$max": {"last_event_at": fact.occurred_at}, "$push": {"history": step}}
+        assert decision.to_status is not None
+        event_type = status_event_type(decision.to_status, STATUSES)
+        if event_type is not None:
+            after = public_order({**order, **changes})
+            record_event(query, update, order, lambda seq: order_event_id(order["_id"], seq), event_type, now, after)
         result = self.retry.run(lambda: _orders().update_one(query, update), "apply_transition")
         return result.modified_count == 1
 
@@ -139,27 +154,35 @@ class OrderStore:
         return self.retry.run(lambda: _orders().update_one(query, update), "note_failure").modified_count == 1
 
     # -- money after the payment: annotations beside the status, never the status -------------
-    def annotate_refund(self, order_id: str, refund: Mapping[str, Any]) -> bool:
-        """Store ``refund`` iff its amount_refunded is larger than the one recorded.
-        Returns True when this call changed the order."""
+    def annotate_refund(self, order: Mapping[str, Any], refund: Mapping[str, Any]) -> bool:
+        """Store ``refund`` on ``order`` (the snapshot it was decided from) iff its
+        amount_refunded is larger than the one recorded, with its order.(partially_)refunded
+        event. Returns True when this call changed the order; False also when the order's
+        events moved on since the snapshot (re-read and decide again)."""
         query = {
-            "_id": order_id,
+            "_id": order["_id"],
             "$or": [{"refund": None}, {"refund.amount_refunded": {"$lt": refund["amount_refunded"]}}],
         }
-        return self._annotate(query, "refund", refund, "annotate_refund")
+        return self._annotate(order, query, "refund", refund, refund_event_type(refund), "annotate_refund")
 
-    def annotate_dispute(self, order_id: str, dispute: Mapping[str, Any]) -> bool:
-        """Store ``dispute`` iff the order has none, or has the same dispute at a lower rank.
-        Returns True when this call changed the order."""
+    def annotate_dispute(self, order: Mapping[str, Any], dispute: Mapping[str, Any]) -> bool:
+        """Store ``dispute`` on ``order`` (the snapshot it was decided from) iff the order has
+        none, or has the same dispute at a lower rank, with its order.disputed /
+        order.dispute_closed event. Returns True when this call changed the order."""
         query = {
-            "_id": order_id,
+            "_id": order["_id"],
             "$or": [{"dispute": None}, {"dispute.id": dispute["id"], "dispute.rank": {"$lt": dispute["rank"]}}],
         }
-        return self._annotate(query, "dispute", dispute, "annotate_dispute")
+        return self._annotate(order, query, "dispute", dispute, dispute_event_type(dispute), "annotate_dispute")
 
-    def _annotate(self, query: Doc, field: str, value: Mapping[str, Any], what: str) -> bool:
-        now = utcnow()
-        update = {"$set": {field: dict(value, at=now), "updated_at": now}}
+    def _annotate(
+        self, order: Mapping[str, Any], query: Doc, field: str, value: Mapping[str, Any], kind: str | None, what: str
+    ) -> bool:
+        now = _now()
+        update: Doc = {"$set": {field: dict(value, at=now), "updated_at": now}}
+        if kind is not None:
+            after = public_order({**order, field: dict(value), "updated_at": now})
+            record_event(query, update, order, lambda seq: order_event_id(order["_id"], seq), kind, now, after)
         result = self.retry.run(lambda: _orders().update_one(query, update), what)
         return result.modified_count == 1
 
