@@ -84,7 +84,8 @@ def deliver_endpoint(
             continue
         sent = now()
         body = json.dumps(payload({**event, "id": event["_id"]}), separators=(",", ":")).encode()
-        headers = standard_webhooks.headers(event["_id"], int(sent.timestamp()), body, endpoint.secrets)
+        # The signed timestamp is the wall clock's: receivers compare it with theirs.
+        headers = standard_webhooks.headers(event["_id"], int(utcnow().timestamp()), body, endpoint.secrets)
         outcome = post(endpoint.url, body, headers, settings.outbox_timeout_seconds)
         attempt = {"at": sent, "status": outcome.status, "error": outcome.error, "ms": outcome.elapsed_ms}
         deliveries.endpoint_answered(endpoint.endpoint_id, outcome.ok, sent)
