@@ -107,7 +107,7 @@ def test_a_later_event_waits_for_the_earlier_one_of_its_order(shop_app, fake_str
     """The endpoint refuses order.paid: the refund's event waits; once paid goes through, both
     arrive in order."""
     client = shop_app.test_client()
-    order_id, pi_id = new_order(client)
+    _order_id, pi_id = new_order(client)
     deliver(client, fake_stripe.succeed(pi_id))
     deliver(client, fake_stripe.refund(pi_id))
     receiver.steps = [500]
@@ -150,7 +150,7 @@ def test_dead_letter_after_the_budget_then_replay(shop_app, fake_stripe, receive
     outbox.deliver(services, now=lambda: start)
     end = start + timedelta(seconds=services.settings.outbox_retry_budget_seconds + 1)
     result = outbox.deliver(services, now=lambda: end)
-    assert list(result.endpoints.values())[0]["dead"] == 1
+    assert next(iter(result.endpoints.values()))["dead"] == 1
     raw = _raw(shop_app, raw_client)
     assert raw.order_event_deliveries.find_one()["state"] == "dead" and receiver.received == []
     assert outbox.replay(services, order_id=order_id) == 1
