@@ -15,6 +15,7 @@ from flask.cli import with_appcontext
 from .. import handlers
 from ..clock import utcnow
 from ..errors import ServiceError
+from ..handlers import outbox_worker
 from ..handlers.operations import MAX_AGE_SECONDS
 from ..handlers.report import MAX_REPORT_HOURS
 from ..observability.logs import log
@@ -33,7 +34,8 @@ logger = logging.getLogger("service.reconcile")
     "--loop",
     is_flag=True,
     help="Keep running a pass every --interval seconds until SIGTERM; each pass also consolidates the closed "
-    "periods (CONSOLIDATION_PERIODS) not yet consolidated.",
+    "periods (CONSOLIDATION_PERIODS) not yet consolidated, and order events are delivered to SHOP_WEBHOOK_URLS "
+    "alongside (as `outbox deliver --loop`).",
 )
 @click.option(
     "--interval",
@@ -85,6 +87,7 @@ def reconcile_cmd(
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     every = interval or services.settings.reconcile_interval_seconds
+    outbox_worker.start(services, stop)  # order events to the shop, in threads of their own
     while not stop.is_set():
         _one_pass(services, older_than, every, consolidate=True)
         stop.wait(every)
