@@ -17,8 +17,8 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
 from service import handlers
-from service.handlers import outbox
 from service.clock import utcnow
+from service.handlers import outbox
 from service.http.openapi import SPEC_PATH
 from tests.support.helpers import WEBHOOK_SECRET, deliver, new_order, signed
 from tests.support.processes import BIN
