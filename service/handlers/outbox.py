@@ -12,6 +12,7 @@ Raises DatabaseUnavailable when the database cannot be reached.
 """
 
 import json
+import logging
 import random
 import threading
 import uuid
@@ -25,9 +26,11 @@ from ..domain.delivery_schedule import next_attempt
 from ..domain.order_events import payload
 from ..endpoints import ShopEndpoint
 from ..gateway import shop_webhooks
+from ..observability.logs import log
 from ..store.outbox import SOURCES
 from .services import Services
 
+logger = logging.getLogger("service.outbox")
 RELAY_LEASE = "outbox-relay"
 RELAY_LEASE_SECONDS = 60
 Clock = Callable[[], datetime]
@@ -88,7 +91,8 @@ def deliver_endpoint(
         headers = standard_webhooks.headers(event["_id"], int(utcnow().timestamp()), body, endpoint.secrets)
         outcome = post(endpoint.url, body, headers, settings.outbox_timeout_seconds)
         attempt = {"at": sent, "status": outcome.status, "error": outcome.error, "ms": outcome.elapsed_ms}
-        deliveries.endpoint_answered(endpoint.endpoint_id, outcome.ok, sent)
+        failing_since = deliveries.endpoint_answered(endpoint.endpoint_id, outcome.ok, sent)
+        _alert_if_failing_long(services, endpoint, failing_since, sent)
         if outcome.ok:
             deliveries.succeeded(row["_id"], attempt, sent)
             counts["delivered"] += 1
@@ -99,6 +103,19 @@ def deliver_endpoint(
         counts["failed" if retry_at else "dead"] += 1
         held.add(row["subject"])
     return counts
+
+
+def _alert_if_failing_long(services: Services, endpoint: ShopEndpoint, since: datetime | None, now: datetime) -> None:
+    if since is not None and (now - since).total_seconds() > services.settings.outbox_alert_after_seconds:
+        log(
+            logger,
+            logging.ERROR,
+            "shop endpoint failing",
+            endpoint=endpoint.endpoint_id,
+            url=endpoint.display,
+            failing_since=since.isoformat(),
+            alert="shop_endpoint_failing",
+        )
 
 
 def deliver(services: Services, now: Clock = utcnow, draw: Callable[[], float] = random.random) -> PassResult:

@@ -101,12 +101,13 @@ class DeliveryStore:
         )
 
     # -- endpoint health ------------------------------------------------------------------------
-    def endpoint_answered(self, endpoint: str, ok: bool, now: datetime) -> None:
-        """Count a failure (and remember since when the endpoint fails) or clear it on a success."""
+    def endpoint_answered(self, endpoint: str, ok: bool, now: datetime) -> datetime | None:
+        """Count a failure (and remember since when the endpoint fails) or clear it on a
+        success. Returns since when the endpoint has been failing (None: it answered)."""
         if ok:
             update: Doc = {"$set": {"failing_since": None, "last_success_at": now}}
             self.retry.run(lambda: _endpoints().update_one({"_id": endpoint}, update, upsert=True), "endpoint_ok")
-            return
+            return None
         self.retry.run(
             lambda: _endpoints().update_one({"_id": endpoint}, {"$inc": {"failures": 1}}, upsert=True),
             "endpoint_failed",
@@ -115,6 +116,9 @@ class DeliveryStore:
             lambda: _endpoints().update_one({"_id": endpoint, "failing_since": None}, {"$set": {"failing_since": now}}),
             "endpoint_failing_since",
         )
+        health = self.retry.run(lambda: _endpoints().find_one({"_id": endpoint}), "endpoint_health")
+        since: datetime | None = (health or {}).get("failing_since")
+        return since
 
     def stats(self) -> dict[str, Doc]:
         """Per endpoint: pending and dead counts, the oldest pending delivery's creation time,
