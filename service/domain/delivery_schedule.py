@@ -16,7 +16,7 @@ DEFAULT_BUDGET_SECONDS: Final = 3 * 86400  # Stripe retries live deliveries for 
 
 def backoff_seconds(attempts: int, draw: float) -> float:
     """The wait after the ``attempts``-th failed attempt; ``draw`` in [0, 1) is the jitter."""
-    step = min(CAP_SECONDS, BASE_SECONDS * 2 ** min(max(attempts - 1, 0), 30))
+    step: float = min(CAP_SECONDS, BASE_SECONDS * 2.0 ** min(max(attempts - 1, 0), 30))
     return step * min(max(draw, 0.0), 1.0)
 
 

@@ -28,7 +28,7 @@ class OutboxCollector(Collector):
             stats = outbox_stats(self.services, utcnow())
         except ServiceError:  # payments_metrics_database_up already says so
             return
-        families = {
+        families: dict[str, GaugeMetricFamily | CounterMetricFamily] = {
             "pending": GaugeMetricFamily(
                 "payments_outbox_pending", "Order-event deliveries waiting to reach the endpoint", labels=["endpoint"]
             ),

@@ -123,7 +123,7 @@ class DeliveryStore:
     def stats(self) -> dict[str, Doc]:
         """Per endpoint: pending and dead counts, the oldest pending delivery's creation time,
         failures so far and since when it has been failing."""
-        pipeline = [
+        pipeline: list[Doc] = [
             {"$match": {"state": {"$in": [PENDING, DEAD]}}},
             {
                 "$group": {
