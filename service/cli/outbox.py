@@ -1,7 +1,8 @@
 """``outbox deliver|replay``: order events to the shop's endpoints. Exit status 0 = done,
-1 = a failure (the output says what), 2 = bad usage."""
+1 = a failure (the output says what: a delivery that failed or died, or the database), 2 = bad usage."""
 
 import signal
+import sys
 import threading
 
 import click
@@ -28,7 +29,8 @@ JSON_HELP = "One JSON document on stdout (logs go to stderr)."
 )
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def outbox_deliver(loop: bool, interval: float | None, as_json: bool) -> None:
-    """Relay new order events and run one delivery pass to every endpoint (SHOP_WEBHOOK_URLS)."""
+    """Relay new order events and run one delivery pass to every endpoint (SHOP_WEBHOOK_URLS).
+    Exits 1 when a delivery failed or was dead-lettered in this pass."""
     services = _services(as_json)
     if loop and as_json:
         raise click.UsageError("--loop runs the worker: it takes no --json")
@@ -47,17 +49,20 @@ def outbox_deliver(loop: bool, interval: float | None, as_json: bool) -> None:
     except ServiceError as exc:
         fail(exc, as_json, "delivery pass failed")
     names = {e.endpoint_id: e.display for e in services.settings.shop_endpoints}
+    ok = not any(counts["failed"] or counts["dead"] for counts in result.endpoints.values())
     if as_json:
         echo_json(
             {
+                "ok": ok,
                 "relayed": result.relayed,
                 "endpoints": [{"endpoint": k, "url": names.get(k), **v} for k, v in sorted(result.endpoints.items())],
             }
         )
-        return
-    click.echo(f"relayed {result.relayed} event(s)")
-    for key, counts in sorted(result.endpoints.items()):
-        click.echo(f"{names.get(key, key)}: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
+    else:
+        click.echo(f"relayed {result.relayed} event(s)")
+        for key, counts in sorted(result.endpoints.items()):
+            click.echo(f"{names.get(key, key)}: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
+    sys.exit(0 if ok else 1)
 
 
 @outbox_cli.command("replay")
