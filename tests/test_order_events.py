@@ -2,12 +2,15 @@
 by the standardwebhooks package), in order per order, retried, dead-lettered and replayed."""
 
 import base64
+import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
 from service.clock import utcnow
 from service.devtools.shop_receiver import ShopReceiver
+from service.gateway.shop_webhooks import Outcome
 from service.handlers import outbox
 from tests.support.helpers import deliver, new_order
 
@@ -178,3 +181,35 @@ def test_a_stalled_endpoint_does_not_hold_up_another(make_app, fake_stripe):
     finally:
         slow.close()
         fast.close()
+
+
+def test_the_readme_receiver_verifies_a_real_delivery(shop_app, fake_stripe, monkeypatch, capsys):
+    """The README's receiver (exec'd as written) accepts our signed order.paid once, ignores
+    its redelivery, and refuses a tampered body."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    section = readme.split("## Order events to the shop", 1)[1]
+    snippet = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    monkeypatch.setenv("SHOP_WEBHOOK_SECRET", SECRET)
+    namespace = {"__name__": "__main__"}
+    exec(compile(snippet, "README.md", "exec"), namespace)
+    receiver = namespace["app"].test_client()
+    answers = []
+
+    def post(url, body, headers, timeout):
+        answers.append(receiver.post("/order-events", data=body, headers=headers).status_code)
+        if len(answers) == 1:  # the same request again (a redelivery), then a tampered one
+            answers.append(receiver.post("/order-events", data=body, headers=headers).status_code)
+            answers.append(
+                receiver.post("/order-events", data=body.replace(b"paid", b"pai"), headers=headers).status_code
+            )
+        return Outcome(answers[0], None, 1)
+
+    client = shop_app.test_client()
+    order_id, pi_id = new_order(client)
+    deliver(client, fake_stripe.succeed(pi_id))
+    services = _services(shop_app)
+    outbox.relay(services)
+    [endpoint] = services.settings.shop_endpoints
+    assert outbox.deliver_endpoint(services, endpoint, post=post)["delivered"] == 1
+    assert answers == [204, 204, 400]
+    assert capsys.readouterr().out.count(f"order.paid {order_id} paid") == 1
