@@ -3,10 +3,12 @@ write): no order change without its event, no event for a change that did not ha
 the relay repairs a copy cut short without doubling anything."""
 
 import base64
+from datetime import timedelta
 
 import pytest
 from pymongo.errors import PyMongoError
 
+from service.clock import utcnow
 from service.devtools.shop_receiver import ShopReceiver
 from service.errors import ServiceError
 from service.handlers import outbox
@@ -93,14 +95,16 @@ def test_a_lost_delivered_mark_sends_again_at_least_once(shop_app, fake_stripe, 
     order_id, pi_id = new_order(client)
     deliver(client, fake_stripe.succeed(pi_id))
     outbox.relay(services)
-    # the endpoint-health upsert is the 1st update after the POST; the delivered mark the 2nd
-    fail_point({"skip": 1}, {"failCommands": ["update"], "errorCode": 2})
+    # updates of an attempt: the claim, the endpoint's health after the POST, the delivered mark
+    fail_point({"skip": 2}, {"failCommands": ["update"], "errorCode": 2})
     try:
         with pytest.raises((PyMongoError, ServiceError)):
             outbox.deliver(services)
     finally:
         fail_point("off", {})
     assert raw.order_event_deliveries.find_one()["state"] == "pending"
-    outbox.deliver(services)
+    outbox.deliver(services)  # still claimed by the interrupted attempt: not sent yet
+    assert receiver.event_ids() == [f"oev_{order_id}_1"]
+    outbox.deliver(services, now=lambda: utcnow() + timedelta(minutes=1))  # the claim has run out
     assert receiver.event_ids() == [f"oev_{order_id}_1"] * 2
     assert raw.order_event_deliveries.find_one()["state"] == "delivered"

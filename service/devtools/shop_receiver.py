@@ -6,7 +6,9 @@ Its answers are scriptable, for the tests and the chaos run: a list of steps tak
 function choosing the step per request. Loopback only.
 """
 
+import base64
 import json
+import os
 import sys
 import threading
 import time
@@ -87,6 +89,21 @@ class ShopReceiver:
     def close(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def start_for_dev(env: dict[str, str], cli_env: dict[str, str], stoppers: list[Any]) -> str:
+    """For ``python -m service dev``: unless SHOP_WEBHOOK_URLS is set, start a receiver that
+    prints every order event it verified, and point the stack (and ``dev env``) at it.
+    Returns the banner line."""
+    if env.get("SHOP_WEBHOOK_URLS"):
+        return f"Order events:      to SHOP_WEBHOOK_URLS ({len(env['SHOP_WEBHOOK_URLS'].split(','))} endpoint(s))"
+    secret = "whsec_" + base64.b64encode(os.urandom(32)).decode()
+    receiver = ShopReceiver(secret, echo=True)
+    stoppers.append(receiver.close)
+    settings = {"SHOP_WEBHOOK_URLS": receiver.url, "SHOP_WEBHOOK_SECRETS": secret}
+    env.update(settings)
+    cli_env.update(settings)
+    return f"Order events:      {receiver.url}  (a local shop; prints each order event it verified)"
 
 
 def main() -> None:

@@ -83,9 +83,11 @@ def deliver_endpoint(
             counts["waiting"] += 1
             continue
         event = services.store.outbox.events_by_id([row["event_id"]]).get(row["event_id"])
-        if event is None:  # cannot happen: a delivery is written after its event
-            continue
         sent = now()
+        claim_until = sent + timedelta(seconds=settings.outbox_timeout_seconds * 2 + 5)
+        if event is None or not deliveries.claim(row, sent, claim_until):  # another worker has it
+            held.add(row["subject"])
+            continue
         body = json.dumps(payload({**event, "id": event["_id"]}), separators=(",", ":")).encode()
         # The signed timestamp is the wall clock's: receivers compare it with theirs.
         headers = standard_webhooks.headers(event["_id"], int(utcnow().timestamp()), body, endpoint.secrets)

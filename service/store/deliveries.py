@@ -54,6 +54,15 @@ class DeliveryStore:
         }
         return self.retry.run(lambda: _deliveries().find_one(query, {"_id": 1}), "deliveries_earlier") is not None
 
+    def claim(self, delivery: Mapping[str, Any], now: datetime, until: datetime) -> bool:
+        """Take a due pending delivery for one attempt (it is not due again before ``until``,
+        the attempt's timeout and a margin), so two delivery workers do not send it at once.
+        False when another worker took it first. A crash after the claim retries at ``until``."""
+        query = {"_id": delivery["_id"], "state": PENDING, "next_attempt_at": delivery["next_attempt_at"]}
+        update = {"$set": {"next_attempt_at": until}}
+        result = self.retry.run(lambda: _deliveries().update_one(query, update), "delivery_claim")
+        return result.modified_count == 1
+
     def succeeded(self, delivery_id: str, attempt: Mapping[str, Any], now: datetime) -> bool:
         """Mark a pending delivery delivered, logging ``attempt``. True when this call did."""
         update = {
