@@ -14,7 +14,7 @@ import requests
 from service.devtools.fake_stripe import Deliverer
 from service.devtools.shop_receiver import ShopReceiver
 from tests.support.helpers import WEBHOOK_SECRET, wait_for
-from tests.support.processes import BIN, ROOT, procfile_command, process_env
+from tests.support.processes import BIN, ROOT, process_env, procfile_command
 from tests.support.stack import ServiceStack
 
 SECRET = "whsec_" + base64.b64encode(b"2" * 32).decode()
