@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 from urllib.parse import urlparse
 
-from .domain.delivery_schedule import DEFAULT_BUDGET_SECONDS
+from .domain.delivery_schedule import BASE_SECONDS, DEFAULT_BUDGET_SECONDS
 from .endpoints import ShopEndpoint, parse_endpoints
 from .errors import ServiceError
 
@@ -81,6 +81,7 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "outbox_retry_budget_seconds": (60, 30 * _DAY),
     "outbox_alert_after_seconds": (1, 30 * _DAY),
     "outbox_timeout_seconds": (0.1, 30),
+    "outbox_backoff_seconds": (0.01, 3600),
     "outbox_interval_seconds": (0.05, 3600),
     "outbox_batch": (1, 10_000),
 }
@@ -144,6 +145,7 @@ class Settings:
     outbox_retry_budget_seconds: int = DEFAULT_BUDGET_SECONDS
     outbox_alert_after_seconds: int = 3600
     outbox_timeout_seconds: float = 5.0
+    outbox_backoff_seconds: float = BASE_SECONDS  # the first retry's (jittered) wait; doubles per failure
     outbox_interval_seconds: float = 2.0
     outbox_batch: int = 100
 

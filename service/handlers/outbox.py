@@ -100,7 +100,8 @@ def deliver_endpoint(
             counts["delivered"] += 1
             continue
         first = row.get("first_attempt_at") or sent
-        retry_at = next_attempt(first, sent, row.get("attempts", 0) + 1, draw(), settings.outbox_retry_budget_seconds)
+        attempts, budget = row.get("attempts", 0) + 1, settings.outbox_retry_budget_seconds
+        retry_at = next_attempt(first, sent, attempts, draw(), budget, settings.outbox_backoff_seconds)
         deliveries.failed(row, attempt, sent, retry_at)
         counts["failed" if retry_at else "dead"] += 1
         held.add(row["subject"])
