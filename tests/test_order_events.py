@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from service import handlers
 from service.clock import utcnow
 from service.devtools.shop_receiver import ShopReceiver
 from service.gateway.shop_webhooks import Outcome
@@ -213,3 +214,20 @@ def test_the_readme_receiver_verifies_a_real_delivery(shop_app, fake_stripe, mon
     assert outbox.deliver_endpoint(services, endpoint, post=post)["delivered"] == 1
     assert answers == [204, 204, 400]
     assert capsys.readouterr().out.count(f"order.paid {order_id} paid") == 1
+
+
+def test_a_consolidation_mismatch_is_told_once_with_its_run(shop_app, fake_stripe, receiver, raw_client):
+    """A payment whose webhook never came is reported by consolidation: the finished run
+    carries one consolidation.mismatch event, delivered like the order events."""
+    services = _services(shop_app)
+    _, pi_id = new_order(shop_app.test_client())
+    fake_stripe.succeed(pi_id)  # never delivered
+    handlers.consolidate_period(services, "hour", utcnow(), utcnow(), lambda: None)  # this hour, provisionally
+    raw = _raw(shop_app, raw_client)
+    [run] = list(raw.consolidations.find({"unmatched": {"$gt": 0}}))
+    [event] = run["events"]
+    assert event["id"] == f"cev_{run['_id']}_1" and event["type"] == "consolidation.mismatch"
+    assert event["data"]["unmatched"] == run["unmatched"] and event["data"]["period"] == run["period"]
+    outbox.deliver(services)
+    told = [p for p in receiver.received if p["type"] == "consolidation.mismatch"]
+    assert len(told) == 1 and told[0]["data"]["run_id"] == run["_id"]
