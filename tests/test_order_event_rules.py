@@ -136,3 +136,18 @@ def test_endpoint_secrets_are_one_entry_per_url_with_rotation_by_spaces():
     assert problems and SECRET not in " ".join(problems)
     _, problems = parse_endpoints({**env, "SHOP_WEBHOOK_SECRETS": "whsec_bad,whsec_bad"}, livemode=True)
     assert len(problems) == 2 and "whsec_bad" not in " ".join(problems)
+
+
+def test_settings_refuse_an_unsafe_endpoint_and_keep_secrets_out_of_their_repr():
+    """A plain-http shop URL is a configuration error; a valid one is parsed and its secret
+    never appears in the settings' repr."""
+    from service.config import ConfigError, Settings
+
+    base = {"MONGODB_URI": "mongodb://h/db", "STRIPE_SECRET_KEY": "sk_test_x", "STRIPE_WEBHOOK_SECRET": "whsec_x"}
+    with pytest.raises(ConfigError) as refused:
+        Settings.from_env({**base, "SHOP_WEBHOOK_URLS": "http://shop.example/h", "SHOP_WEBHOOK_SECRETS": SECRET})
+    assert "SHOP_WEBHOOK_URLS entry 1" in str(refused.value) and SECRET not in str(refused.value)
+    settings = Settings.from_env(
+        {**base, "SHOP_WEBHOOK_URLS": "https://shop.example/h", "SHOP_WEBHOOK_SECRETS": SECRET}
+    )
+    assert [e.url for e in settings.shop_endpoints] == ["https://shop.example/h"] and SECRET not in repr(settings)
