@@ -231,3 +231,26 @@ def test_a_consolidation_mismatch_is_told_once_with_its_run(shop_app, fake_strip
     outbox.deliver(services)
     told = [p for p in receiver.received if p["type"] == "consolidation.mismatch"]
     assert len(told) == 1 and told[0]["data"]["run_id"] == run["_id"]
+
+
+def test_an_event_behind_a_dead_letter_waits_and_replay_sends_both_in_order(shop_app, fake_stripe, receiver):
+    """order.paid dies; the refund's event waits behind it (not sent out of order); replaying
+    the order sends both at once, in order."""
+    services = _services(shop_app)
+    client = shop_app.test_client()
+    order_id, pi_id = new_order(client)
+    deliver(client, fake_stripe.succeed(pi_id))
+    receiver.steps = [500, 500]
+    start = utcnow()
+    outbox.deliver(services, now=lambda: start)
+    deliver(client, fake_stripe.refund(pi_id))
+    end = start + timedelta(seconds=services.settings.outbox_retry_budget_seconds + 1)
+    [counts] = outbox.deliver(services, now=lambda: end).endpoints.values()
+    assert counts["dead"] == 1 and counts["waiting"] == 1 and receiver.received == []
+    [counts] = outbox.deliver(services, now=lambda: end + timedelta(minutes=5)).endpoints.values()
+    assert counts["waiting"] == 1  # found waiting behind the dead letter: postponed
+    [counts] = outbox.deliver(services, now=lambda: end + timedelta(minutes=10)).endpoints.values()
+    assert counts == {"delivered": 0, "failed": 0, "dead": 0, "waiting": 0} and receiver.received == []
+    assert outbox.replay(services, order_id=order_id) == 1
+    outbox.deliver(services, now=lambda: end + timedelta(minutes=11))
+    assert [p["type"] for p in receiver.received] == ["order.paid", "order.refunded"]

@@ -38,9 +38,9 @@ def outbox_deliver(loop: bool, interval: float | None, as_json: bool) -> None:
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         signal.signal(signal.SIGINT, lambda *_: stop.set())
-        threads = outbox_worker.start(services, stop, interval)
-        if not threads:
-            click.echo("no SHOP_WEBHOOK_URLS configured: nothing to deliver", err=True)
+        outbox_worker.start(services, stop, interval)
+        if not services.settings.shop_endpoints:
+            click.echo("no SHOP_WEBHOOK_URLS configured: relaying order events to the feed only", err=True)
         stop.wait()
         click.echo("outbox stopped")
         return

@@ -33,6 +33,7 @@ from .services import Services
 logger = logging.getLogger("service.outbox")
 RELAY_LEASE = "outbox-relay"
 RELAY_LEASE_SECONDS = 60
+WAIT_FOR_DEAD = timedelta(hours=1)  # a delivery behind a dead letter: replay makes it due at once
 Clock = Callable[[], datetime]
 Post = Callable[[str, bytes, dict[str, str], float], shop_webhooks.Outcome]
 
@@ -78,7 +79,11 @@ def deliver_endpoint(
     counts = {"delivered": 0, "failed": 0, "dead": 0, "waiting": 0}
     held: set[str] = set()  # orders with an earlier event undelivered here: the rest waits
     for row in deliveries.due(endpoint.endpoint_id, now(), settings.outbox_batch):
-        if row["subject"] in held or deliveries.waits_for_earlier(row):
+        blocker = None if row["subject"] in held else deliveries.earlier_undelivered(row)
+        if row["subject"] in held or blocker is not None:
+            if blocker is not None:  # due again when the earlier one is next tried (an hour if it is dead)
+                due_again = blocker["next_attempt_at"] if blocker["state"] == "pending" else now() + WAIT_FOR_DEAD
+                deliveries.postpone(row, due_again)
             held.add(row["subject"])
             counts["waiting"] += 1
             continue

@@ -15,11 +15,9 @@ logger = logging.getLogger("service.outbox")
 
 
 def start(services: Services, stop: threading.Event, interval: float | None = None) -> list[threading.Thread]:
-    """Start the relay loop and one loop per endpoint (daemon threads that end soon after
-    ``stop`` is set); returns the threads. Starts nothing when no endpoint is configured."""
+    """Start the relay loop (it fills the feed, endpoints or not) and one loop per endpoint
+    (daemon threads that end soon after ``stop`` is set); returns the threads."""
     endpoints = services.settings.shop_endpoints
-    if not endpoints:
-        return []
     every = interval or services.settings.outbox_interval_seconds
     jobs: list[tuple[str, Callable[[], object]]] = [("relay", lambda: outbox.relay(services))]
     for endpoint in endpoints:

@@ -43,16 +43,28 @@ class DeliveryStore:
             lambda: list(_deliveries().find(query).sort([("position", 1)]).limit(limit)), "deliveries_due"
         )
 
-    def waits_for_earlier(self, delivery: Mapping[str, Any]) -> bool:
-        """True when an earlier event of the same order is not yet delivered to this endpoint
-        (pending or dead): this one must wait for it."""
+    def earlier_undelivered(self, delivery: Mapping[str, Any]) -> Doc | None:
+        """The earliest event of the same order not yet delivered to this endpoint (pending or
+        dead), which this one must wait for; None when there is none."""
         query = {
             "endpoint": delivery["endpoint"],
             "subject": delivery["subject"],
             "seq": {"$lt": delivery["seq"]},
             "state": {"$ne": DELIVERED},
         }
-        return self.retry.run(lambda: _deliveries().find_one(query, {"_id": 1}), "deliveries_earlier") is not None
+        projection = {"state": 1, "next_attempt_at": 1}
+        return self.retry.run(
+            lambda: _deliveries().find_one(query, projection, sort=[("seq", 1)]), "deliveries_earlier"
+        )
+
+    def postpone(self, delivery: Mapping[str, Any], until: datetime) -> None:
+        """A waiting delivery is not due before ``until`` (when the one it waits for is next
+        tried), so waiting rows do not fill every pass's batch. Conditional: a no-op if the
+        row moved on meanwhile."""
+        query = {"_id": delivery["_id"], "state": PENDING, "next_attempt_at": delivery["next_attempt_at"]}
+        self.retry.run(
+            lambda: _deliveries().update_one(query, {"$set": {"next_attempt_at": until}}), "delivery_postpone"
+        )
 
     def claim(self, delivery: Mapping[str, Any], now: datetime, until: datetime) -> bool:
         """Take a due pending delivery for one attempt (it is not due again before ``until``,
@@ -92,14 +104,23 @@ class DeliveryStore:
 
     def replay(self, *, event_id: str | None = None, subject: str | None = None, now: datetime) -> int:
         """Dead letters (of one event, one order, or all with neither) back to pending, due
-        now, with a fresh retry budget. Returns how many. Idempotent."""
+        now, with a fresh retry budget; the pending deliveries waiting behind them are due now
+        too. Returns how many dead letters. Idempotent."""
         query: Doc = {"state": DEAD}
         if event_id:
             query["event_id"] = event_id
         if subject:
             query["subject"] = subject
-        update = {"$set": {"state": PENDING, "next_attempt_at": now, "first_attempt_at": None}}
-        return self.retry.run(lambda: _deliveries().update_many(query, update), "deliveries_replay").modified_count
+
+        def op() -> int:
+            subjects = _deliveries().distinct("subject", query)
+            update = {"$set": {"state": PENDING, "next_attempt_at": now, "first_attempt_at": None}}
+            count = _deliveries().update_many(query, update).modified_count
+            waiting = {"state": PENDING, "subject": {"$in": subjects}, "next_attempt_at": {"$gt": now}}
+            _deliveries().update_many(waiting, {"$set": {"next_attempt_at": now}})
+            return count
+
+        return self.retry.run(op, "deliveries_replay")
 
     def for_events(self, event_ids: Iterable[str]) -> list[Doc]:
         """Every delivery of these events, for the operator's views."""
