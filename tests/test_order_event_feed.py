@@ -2,9 +2,11 @@
 stable cursors across inserts, the same payloads as deliveries, attempts per event."""
 
 import base64
+from datetime import timedelta
 
 import pytest
 
+from service.clock import utcnow
 from service.devtools.shop_receiver import ShopReceiver
 from service.handlers import outbox
 from tests.support.helpers import deliver, new_order
@@ -89,3 +91,27 @@ def test_admin_order_view_lists_each_events_delivery_attempts(app, fake_stripe, 
     assert event["type"] == "order.paid" and row["state"] == "pending" and row["attempts"] == 1
     assert row["log"][0]["status"] == 503 and row["next_attempt_at"] is not None
     assert row["url"] == receiver.url
+
+
+def test_an_endpoint_failing_too_long_alerts_in_the_log_and_on_metrics(make_app, fake_stripe, receiver, request):
+    """Failing since two hours with OUTBOX_ALERT_AFTER_SECONDS=60: one shop_endpoint_failing
+    log alert per pass, and /metrics shows the endpoint failing, its failures and what waits."""
+    app = make_app(SHOP_WEBHOOK_URLS=receiver.url, SHOP_WEBHOOK_SECRETS=SECRET, OUTBOX_ALERT_AFTER_SECONDS=60)
+    services = app.extensions["payments"]
+    log_lines = request.getfixturevalue("log_lines")  # after create_app, which configures logging
+    _paid_order(app, fake_stripe)
+    receiver.steps = [500, 500]
+    two_hours_ago = utcnow() - timedelta(hours=2)
+    outbox.deliver(services, now=lambda: two_hours_ago)
+    assert not [line for line in log_lines() if line.get("alert") == "shop_endpoint_failing"]
+    outbox.deliver(services)
+    alerts = [line for line in log_lines() if line.get("alert") == "shop_endpoint_failing"]
+    assert len(alerts) == 1 and alerts[0]["url"] == receiver.url
+    [endpoint] = services.settings.shop_endpoints
+    metrics = app.test_client().get("/metrics").get_data(as_text=True)
+    label = f'{{endpoint="{endpoint.endpoint_id}"}}'
+    assert f"payments_outbox_endpoint_failing{label} 1.0" in metrics
+    assert f"payments_outbox_delivery_failures_total{label} 2.0" in metrics
+    assert f"payments_outbox_pending{label} 1.0" in metrics and f"payments_outbox_dead{label} 0.0" in metrics
+    age = float(metrics.split(f"payments_outbox_oldest_pending_age_seconds{label} ")[1].split()[0])
+    assert age >= 0 and "secret" not in metrics.lower().replace("client_secret", "")

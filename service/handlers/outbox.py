@@ -78,6 +78,7 @@ def deliver_endpoint(
     deliveries, settings = services.store.deliveries, services.settings
     counts = {"delivered": 0, "failed": 0, "dead": 0, "waiting": 0}
     held: set[str] = set()  # orders with an earlier event undelivered here: the rest waits
+    failing_since: datetime | None = None
     for row in deliveries.due(endpoint.endpoint_id, now(), settings.outbox_batch):
         blocker = None if row["subject"] in held else deliveries.earlier_undelivered(row)
         if row["subject"] in held or blocker is not None:
@@ -99,7 +100,6 @@ def deliver_endpoint(
         outcome = post(endpoint.url, body, headers, settings.outbox_timeout_seconds)
         attempt = {"at": sent, "status": outcome.status, "error": outcome.error, "ms": outcome.elapsed_ms}
         failing_since = deliveries.endpoint_answered(endpoint.endpoint_id, outcome.ok, sent)
-        _alert_if_failing_long(services, endpoint, failing_since, sent)
         if outcome.ok:
             deliveries.succeeded(row["_id"], attempt, sent)
             counts["delivered"] += 1
@@ -110,6 +110,7 @@ def deliver_endpoint(
         deliveries.failed(row, attempt, sent, retry_at)
         counts["failed" if retry_at else "dead"] += 1
         held.add(row["subject"])
+    _alert_if_failing_long(services, endpoint, failing_since, now())  # once per pass, not per attempt
     return counts
 
 
