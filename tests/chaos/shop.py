@@ -10,7 +10,7 @@ from service.devtools.shop_receiver import ShopReceiver
 SECRET = "whsec_" + base64.b64encode(b"chaos-shop-secret-of-32-bytes!!!").decode()
 # The service gives up on an attempt after this (a "timeout" stalls longer; a "stall" a lot longer).
 TIMEOUT_SECONDS = 0.5
-SETTINGS = {"OUTBOX_TIMEOUT_SECONDS": TIMEOUT_SECONDS, "OUTBOX_INTERVAL_SECONDS": 0.2}
+SETTINGS = {"OUTBOX_TIMEOUT_SECONDS": TIMEOUT_SECONDS, "OUTBOX_INTERVAL_SECONDS": 0.2, "OUTBOX_BACKOFF_SECONDS": 0.05}
 STATUS_EVENTS = {
     "order.paid": "paid",
     "order.payment_failed": "payment_failed",
