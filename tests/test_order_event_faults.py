@@ -55,14 +55,14 @@ def test_a_failed_order_write_leaves_neither_change_nor_event(shop_app, fake_str
 
 @pytest.mark.parametrize(
     ("command", "skip"),
-    [("insert", 0), ("insert", 1), ("update", 0)],
-    ids=["events-copy", "deliveries-copy", "relayed-flag"],
+    [("insert", 0), ("insert", 1), ("insert", 2), ("update", 0)],
+    ids=["first-event-copy", "second-event-copy", "deliveries-copy", "relayed-flag"],
 )
 def test_relay_interrupted_at_each_write_repairs_without_doubling(
     shop_app, fake_stripe, fail_point, raw, receiver, command, skip
 ):
-    """The relay fails at its 1st/2nd insert or its flag update; the next relay completes the
-    copy from the orders' arrays: each event once in the feed, one delivery per endpoint, and
+    """The relay fails copying the 1st or 2nd event, the deliveries, or at its flag update; the
+    next relay completes the copy from the order's array: each event once in the feed, one delivery per endpoint, and
     the shop gets each event exactly once, in order."""
     services = shop_app.extensions["payments"]
     client = shop_app.test_client()

@@ -51,7 +51,8 @@ def relay(services: Services, now: Clock = utcnow, owner: str | None = None) -> 
     another relay holds the lease. Idempotent."""
     recovery, outbox = services.store.recovery, services.store.outbox
     owner, started = owner or uuid.uuid4().hex, now()
-    if not recovery.acquire_lease(RELAY_LEASE, owner, started, started + timedelta(seconds=RELAY_LEASE_SECONDS)):
+    lease_term = timedelta(seconds=RELAY_LEASE_SECONDS)
+    if not recovery.acquire_lease(RELAY_LEASE, owner, started, started + lease_term):
         return None
     endpoints = [e.endpoint_id for e in services.settings.shop_endpoints]
     copied = 0
@@ -59,7 +60,10 @@ def relay(services: Services, now: Clock = utcnow, owner: str | None = None) -> 
         position = outbox.last_position()
         for source in SOURCES:
             for doc in outbox.with_pending_events(source, services.settings.outbox_batch):
-                taken = outbox.copy(source, doc, endpoints, position + 1, now())
+                renewed = now()  # keep the lease for as long as the pass runs: positions stay single-writer
+                if not recovery.acquire_lease(RELAY_LEASE, owner, renewed, renewed + lease_term):
+                    return copied
+                taken = outbox.copy(source, doc, endpoints, position + 1, renewed)
                 position += taken
                 copied += taken
     finally:

@@ -90,7 +90,9 @@ class OutboxStore:
         ]
         for offset, row in enumerate(rows):
             row["position"] = first_position + offset
-        self.retry.run(lambda: _insert_all(_events(), [dict(r) for r in rows]), "outbox_copy_events")
+        # One at a time, in position order: a feed reader never sees a position before a lower one.
+        for row in rows:
+            self._insert_event(row)
         # The position the event really has (a repeated copy keeps the first one's).
         stored = self.retry.run(
             lambda: {r["_id"]: r["position"] for r in _events().find({"_id": {"$in": [r["_id"] for r in rows]}})},
@@ -125,6 +127,9 @@ class OutboxStore:
             "outbox_mark_relayed",
         )
         return len(rows)
+
+    def _insert_event(self, row: Doc) -> None:
+        self.retry.run(lambda: _insert_all(_events(), [dict(row)]), "outbox_copy_event")
 
     # -- the feed -----------------------------------------------------------------------------
     def after(self, position: int, limit: int) -> list[Doc]:
