@@ -10,6 +10,8 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 from urllib.parse import urlparse
 
+from .domain.delivery_schedule import BASE_SECONDS, DEFAULT_BUDGET_SECONDS
+from .endpoints import ShopEndpoint, parse_endpoints
 from .errors import ServiceError
 
 
@@ -83,6 +85,12 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "checkout_limit_per_ip": (1, 10_000_000),
     "checkout_limit_global": (1, 10_000_000),
     "checkout_limit_window_seconds": (1, 3600),
+    "outbox_retry_budget_seconds": (60, 30 * _DAY),
+    "outbox_alert_after_seconds": (1, 30 * _DAY),
+    "outbox_timeout_seconds": (0.1, 30),
+    "outbox_backoff_seconds": (0.01, 3600),
+    "outbox_interval_seconds": (0.05, 3600),
+    "outbox_batch": (1, 10_000),
 }
 
 
@@ -149,6 +157,14 @@ class Settings:
     # X-Forwarded-For/-Proto are believed for this many proxies (Heroku's router: 1; 0: none).
     trusted_proxy_hops: int = 1
     log_level: str = "INFO"
+    # Order events to the shop (service/endpoints.py): SHOP_WEBHOOK_URLS + SHOP_WEBHOOK_SECRETS.
+    shop_endpoints: tuple[ShopEndpoint, ...] = field(default=(), repr=False)
+    outbox_retry_budget_seconds: int = DEFAULT_BUDGET_SECONDS
+    outbox_alert_after_seconds: int = 3600
+    outbox_timeout_seconds: float = 5.0
+    outbox_backoff_seconds: float = BASE_SECONDS  # the first retry's (jittered) wait; doubles per failure
+    outbox_interval_seconds: float = 2.0
+    outbox_batch: int = 100
 
     @property
     def db_name(self) -> str:
@@ -185,6 +201,9 @@ class Settings:
             "metrics_token": env.get("METRICS_TOKEN", "").strip(),
         }
         errors = [] if _database_name(values["mongodb_uri"]) else [MISSING_DATABASE_NAME]
+        livemode = values["stripe_secret_key"].startswith(("sk_live_", "rk_live_"))
+        values["shop_endpoints"], endpoint_problems = parse_endpoints(env, livemode)
+        errors += endpoint_problems
         errors += _token_problems(values["admin_token"], values["metrics_token"])
         for f in fields(cls):
             name = f.name.upper()

@@ -11,7 +11,8 @@ def test_small_two_instance_chaos_run_loses_nothing_and_applies_nothing_twice():
     reconcile workers: all paid orders found, none lost, double-applied or regressed; every
     scheduled sweep in a window of its own, every period consolidated once, nothing secret
     stored, refunds, disputes and a payout posted to a balanced ledger equal to Stripe's books,
-    and the faults and concurrent duplicates really happened."""
+    every order event delivered to a flaky shop in order and none for a change that did not
+    happen, and the faults and concurrent duplicates really happened."""
     figures, ok = run(orders=40, fault_rate=0.2, seed=7, instances=2, reconcilers=2)
     report = "\n".join(table(figures))
     assert ok, report
@@ -27,3 +28,7 @@ def test_small_two_instance_chaos_run_loses_nothing_and_applies_nothing_twice():
     assert figures["balance_transactions"] >= figures["paid"] and figures["ledger_entries"] > figures["paid"]
     assert figures["ledger_unbalanced"] == figures["balance_transactions_unmatched"] == 0
     assert figures["stripe_balance_differs"] == figures["ledger_pending"] == 0
+    # order events to a flaky shop (random 500s, timeouts, stalls): all delivered, in order, none invented
+    assert figures["order_events_delivered"] == figures["order_events_expected"] > figures["paid"], report
+    assert figures["order_events_out_of_order"] == figures["order_events_never_happened"] == 0, report
+    assert sum(figures["shop_faults"].values()) > 0, report

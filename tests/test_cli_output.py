@@ -23,6 +23,8 @@ JSON_COMMANDS = {
     ("orders", "refund"): ["{order}", "--dry-run"],
     ("orders", "show"): ["{order}"],
     ("orders", "stuck"): ["--older-than", "0"],
+    ("outbox", "deliver"): [],
+    ("outbox", "replay"): ["--all"],
     ("products", "import"): ["{catalog}"],
     ("products", "list"): [],
     ("reconcile",): ["--older-than", "0"],

@@ -76,6 +76,21 @@ def test_dev_env_prints_exports_that_point_flask_commands_at_the_running_stack(d
     assert as_json["PAYMENTS_URL"] == dev.url and as_json["MONGODB_URI"].endswith("appName=payments-cli")
 
 
+def test_the_dev_stack_shows_a_newcomer_the_order_events_it_delivers(dev):
+    """Pay an order on the dev stack: its own shop receiver verifies and prints order.paid."""
+    env = dev.env()
+    assert "Order events:" in dev.logs() and env["SHOP_WEBHOOK_URLS"].startswith("http://127.0.0.1:")
+    order = requests.post(dev.url + "/checkout", json={"items": [{"sku": "tee", "quantity": 1}]}, timeout=10).json()
+    confirmed = requests.post(
+        f"{env['STRIPE_API_BASE']}/v1/payment_intents/{order['payment_intent_id']}/confirm",
+        auth=(env["STRIPE_SECRET_KEY"], ""),
+        data={"payment_method": "pm_card_visa"},
+        timeout=10,
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    wait_for(lambda: f"shop received order.paid oev_{order['order_id']}_1" in dev.logs(), timeout=30)
+
+
 def test_dev_env_without_a_running_stack_says_how_to_start_one(tmp_path):
     """No state file: exit 1 and the command to run."""
     result = dev_command("env", "--state-file", str(tmp_path / "none.json"))

@@ -18,6 +18,7 @@ from werkzeug.wrappers import Request
 
 from service import handlers
 from service.clock import utcnow
+from service.handlers import outbox
 from service.http.openapi import SPEC_PATH
 from tests.support.helpers import WEBHOOK_SECRET, deliver, new_order, signed
 from tests.support.processes import BIN
@@ -68,6 +69,7 @@ def test_real_responses_of_every_operation_match_the_description(app, client, fa
     order_id, pi_id = new_order(client)
     failed_id, failed_pi = new_order(client)
     deliver(client, fake_stripe.fail(failed_pi))
+    assert outbox.relay(services) == 1  # order.payment_failed, for the feed to serve
     event = fake_stripe.succeed(pi_id)
     handlers.consolidate_period(services, "hour", None, utcnow(), lambda: None)
     run_id = raw_db.consolidations.find_one({})["_id"]
@@ -108,6 +110,8 @@ def test_real_responses_of_every_operation_match_the_description(app, client, fa
         ("GET", "/admin/report?hours=2", {"headers": admin}),
         ("GET", "/admin/report?hours=inf", {"headers": admin}),
         ("GET", "/admin/summary", {"headers": admin}),
+        ("GET", "/admin/order-events?limit=5", {"headers": admin}),
+        ("GET", "/admin/order-events?after=x", {"headers": admin}),
         ("GET", "/admin/summary", {}),
         ("GET", f"/admin/orders/{order_id}", {"headers": admin}),
         ("GET", "/admin/consolidations?period=hour", {"headers": admin}),

@@ -15,10 +15,13 @@ import yaml
 
 from service import handlers
 from service.clock import utcnow
+from service.devtools.shop_receiver import ShopReceiver
+from service.handlers import outbox
 from tests.support.helpers import deliver, new_order, signed
 from tests.support.processes import ROOT
 
 OPS = Path(ROOT) / "docs" / "operations"
+SHOP_SECRET = "whsec_" + "c2hvcC1zZWNyZXQtZm9yLXRoZS1tZXRyaWNzLXRlc3Q="
 METRIC = re.compile(r"\b(payments_[a-z_]+)")
 
 
@@ -51,10 +54,14 @@ def test_promtool_accepts_the_rules_and_their_unit_tests_pass():
 
 
 def test_rules_and_dashboard_name_only_metrics_the_service_exposes_and_the_dashboard_shows_them_all(
-    client, fake_stripe, services
+    make_app, fake_stripe
 ):
-    """A scrape after real traffic (checkout, webhook, a bad signature, a consolidation run)
-    has every metric the rules and panels use; every payments_ family is on the dashboard."""
+    """A scrape after real traffic (checkout, webhook, a bad signature, a consolidation run, an
+    order event delivered to a shop endpoint) has every metric the rules and panels use; every
+    payments_ family is on the dashboard."""
+    shop = ShopReceiver(SHOP_SECRET)
+    app = make_app(SHOP_WEBHOOK_URLS=shop.url, SHOP_WEBHOOK_SECRETS=SHOP_SECRET)
+    client, services = app.test_client(), app.extensions["payments"]
     _, pi_id = new_order(client)
     deliver(client, fake_stripe.succeed(pi_id))
     deliver(client, dict(fake_stripe.refund(pi_id, 100), api_version="2020-08-27"))  # another API version
@@ -64,6 +71,8 @@ def test_rules_and_dashboard_name_only_metrics_the_service_exposes_and_the_dashb
     )
     handlers.consolidate_period(services, "hour", None, utcnow(), lambda: None)
     handlers.reconcile(services)
+    outbox.deliver(services)
+    shop.close()
     exposition = client.get("/metrics").get_data(as_text=True)
     samples = {
         line.split("{")[0].split(" ")[0] for line in exposition.splitlines() if line and not line.startswith("#")

@@ -5,7 +5,7 @@ Exit status: 0 success, 1 a failure or an unmatched item the output names, 2 bad
 
 from flask import Flask
 
-from . import consolidate, database, events, orders, products, reconcile
+from . import consolidate, database, events, orders, outbox, products, reconcile
 
 
 def register(app: Flask) -> None:
@@ -16,3 +16,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(reconcile.reconcile_cmd)
     app.cli.add_command(events.events_cli)
     app.cli.add_command(consolidate.consolidate_cmd)
+    app.cli.add_command(outbox.outbox_cli)

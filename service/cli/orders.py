@@ -90,7 +90,8 @@ def orders_stuck(older_than: float | None, limit: int, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout (logs go to stderr).")
 def orders_show(order_id: str, as_json: bool) -> None:
     """Show an order's timeline: status changes, Stripe events, Stripe calls and ledger entries,
-    oldest first, and its net position from the ledger."""
+    oldest first, its net position from the ledger, and its order events with their delivery
+    to each shop endpoint."""
     services = handlers.services_of(current_app)
     if as_json:
         json_mode(services.settings.log_level)
@@ -111,3 +112,7 @@ def orders_show(order_id: str, as_json: bool) -> None:
         )
     for item in view["timeline"]:
         click.echo(f"{item['at']}  {item['what']:<12} {item['detail']}")
+    for event in view["order_events"]:
+        click.echo(f"order event {event['event_id']}  {event['type']}")
+        for row in event["deliveries"] or [{"url": "-", "endpoint": "", "state": "not relayed yet", "attempts": 0}]:
+            click.echo(f"  {row['url'] or row['endpoint']}: {row['state']}, {row['attempts']} attempt(s)")

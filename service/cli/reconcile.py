@@ -6,6 +6,7 @@ import logging
 import signal
 import sys
 import threading
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import click
@@ -15,6 +16,7 @@ from flask.cli import with_appcontext
 from .. import handlers
 from ..clock import utcnow
 from ..errors import ServiceError
+from ..handlers import outbox_worker
 from ..handlers.operations import MAX_AGE_SECONDS
 from ..handlers.report import MAX_REPORT_HOURS
 from ..observability.logs import log
@@ -33,7 +35,8 @@ logger = logging.getLogger("service.reconcile")
     "--loop",
     is_flag=True,
     help="Keep running a pass every --interval seconds until SIGTERM; each pass also consolidates the closed "
-    "periods (CONSOLIDATION_PERIODS) not yet consolidated.",
+    "periods (CONSOLIDATION_PERIODS) not yet consolidated, and order events are delivered to SHOP_WEBHOOK_URLS "
+    "alongside (as `outbox deliver --loop`).",
 )
 @click.option(
     "--interval",
@@ -85,8 +88,13 @@ def reconcile_cmd(
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     every = interval or services.settings.reconcile_interval_seconds
+    outbox_worker.start(services, stop)  # order events to the shop, in threads of their own
+    # One lease owner for the worker's life: a sweep lease this worker could not release (the
+    # database died mid-sweep) is renewed by its own next pass instead of blocking sweeps for
+    # the lease's whole term.
+    owner = uuid.uuid4().hex
     while not stop.is_set():
-        _one_pass(services, older_than, every, consolidate=True)
+        _one_pass(services, older_than, every, consolidate=True, owner=owner)
         stop.wait(every)
     click.echo("reconciler stopped")
 
@@ -97,11 +105,12 @@ def _one_pass(
     interval: float | None = None,
     consolidate: bool = False,
     as_json: bool = False,
+    owner: str | None = None,
 ) -> int:
     try:
         progress = None if consolidate else progress_reporter()  # the worker loop (consolidate) stays quiet
         summary = handlers.reconcile(
-            services, older_than=older_than, interval=interval, consolidate=consolidate, progress=progress
+            services, older_than=older_than, owner=owner, interval=interval, consolidate=consolidate, progress=progress
         )
     except Exception as exc:  # keep the worker loop alive; the log has the traceback
         message = exc.message if isinstance(exc, ServiceError) else f"{type(exc).__name__}: {exc}"

@@ -1,7 +1,8 @@
 """``python -m service dev``: the whole stack on one machine, offline, in one command.
 
 Runs what production runs, as the Procfile does: gunicorn (``web``) and the reconciler loop
-(``worker``), with dev tokens for the admin API and /metrics. Starts what is not configured:
+(``worker``, which also delivers order events), with dev tokens for the admin API and
+/metrics, and a small shop receiver that prints the order events it gets. Starts what is not configured:
 an embedded SecantusDB (data kept under ``var/``) when MONGODB_URI is unset, and the local
 Stripe simulator (the Stripe.js stand-in for the checkout page, signed webhook delivery with
 redelivery) when STRIPE_SECRET_KEY is unset. Creates the indexes and loads the demo catalog
@@ -17,7 +18,7 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from . import devenv, outage, stackparts
+from . import devenv, outage, shop_receiver, stackparts
 
 ROOT = stackparts.ROOT
 
@@ -79,6 +80,7 @@ def main(argv=None):
     try:
         notes, cli_env = stackparts.start_dependencies(env, args, stoppers)
         cli_env.update(stackparts.dev_tokens(env), PAYMENTS_URL=web_url)
+        notes["shop"] = shop_receiver.start_for_dev(env, cli_env, stoppers)
         services, started = stackparts.prepare(env), datetime.now(UTC)
         bind = f"{args.host}:{args.port}"
         web = stackparts.start_process(
@@ -116,6 +118,7 @@ def _banner(web_url, args, env, notes):
         f"Metrics:           {web_url}/metrics  Authorization: Bearer {env['METRICS_TOKEN']}",
         f"Worker:            flask --app wsgi reconcile --loop (every {env.get('RECONCILE_INTERVAL_SECONDS', '60')} s)",
         notes["stripe"],
+        notes["shop"],
         f"Database:          {notes['database']}",
         'Your commands:     eval "$(.venv/bin/python -m service dev env)"  then flask --app wsgi ..., curl ...',
         *([notes["outage"]] if "outage" in notes else []),

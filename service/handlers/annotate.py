@@ -50,10 +50,10 @@ def apply_note(services: Services, fact: RefundFact | DisputeFact) -> Applied:
     for _ in range(_RACE_ROUNDS):
         if isinstance(fact, RefundFact):
             note = decide_refund(order["amount"], order.get("refund"), fact)
-            written = note is not None and orders.annotate_refund(order_id, note)
+            written = note is not None and orders.annotate_refund(order, note)
         else:
             note = decide_dispute(order.get("dispute"), fact)
-            written = note is not None and orders.annotate_dispute(order_id, note)
+            written = note is not None and orders.annotate_dispute(order, note)
         if note is None:
             _warn_if_second_dispute(order, fact)
             return Applied(APPLIED, "no-op: already recorded", order_id)

@@ -29,7 +29,7 @@ def apply_radar(services: Services, fact: RadarFact) -> Applied:
         note = decide_radar(order.get(fact.kind), fact)
         if note is None:
             return Applied(APPLIED, f"no-op: {fact.kind} already recorded", order_id)
-        if orders.annotate_radar(order_id, fact.kind, note):
+        if orders.annotate_radar(order, fact.kind, note):
             # Fulfilment should wait, and the shop may refund before a dispute: a human decides.
             log(
                 logger,

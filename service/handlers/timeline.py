@@ -12,6 +12,7 @@ from typing import Any
 from ..domain.identifiers import ORDER_ID, valid
 from ..domain.ledger import order_position
 from ..errors import NotFound
+from .order_event_views import order_events_of
 from .services import Services
 from .views import iso, order_json
 
@@ -32,7 +33,12 @@ def order_timeline(services: Services, order_id: str) -> dict[str, Any]:
     timeline += [_entry(entry) for entry in entries]
     # Stripe's times are whole seconds: within one second, show what happened here first.
     timeline.sort(key=lambda item: (item["at"][:19], _RANK[item["what"]], item["at"]))
-    return {"order": order_json(order), "position": order_position(entries), "timeline": timeline}
+    return {
+        "order": order_json(order),
+        "position": order_position(entries),
+        "timeline": timeline,
+        "order_events": order_events_of(services, order),
+    }
 
 
 _RANK = {"order": 0, "stripe_call": 1, "stripe_event": 2, "status": 3, "ledger": 4}

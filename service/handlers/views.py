@@ -3,8 +3,10 @@ share, so every surface shows the same fields. None of them ever includes a
 ``client_secret``, a request fingerprint or a raw event payload."""
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
+
+from ..domain.order_view import public_order
 
 PUBLIC_CHECKOUT_FIELDS = ("order_id", "status", "amount", "currency", "payment_intent_id")
 _EVENT_FIELDS = (
@@ -28,41 +30,8 @@ def iso(value: Any) -> Any:
 
 
 def order_json(order: Mapping[str, Any]) -> dict[str, Any]:
-    """The public view of an order (``GET /orders/<id>``)."""
-    return {
-        "order_id": order["_id"],
-        "status": order["status"],
-        "amount": order["amount"],
-        "currency": order["currency"],
-        "payment_intent_id": order.get("payment_intent_id"),
-        "items": [{k: item[k] for k in ("sku", "name", "quantity", "unit_amount")} for item in order.get("items", [])],
-        "last_payment_error": order.get("last_payment_error"),
-        "customer_action": customer_action_json(order.get("customer_action")),
-        "refund": _note(order.get("refund"), ("status", "amount_refunded", "currency")),
-        "dispute": _note(order.get("dispute"), ("status", "stripe_status", "outcome", "amount", "currency", "reason")),
-        "radar_review": _note(order.get("radar_review"), ("id", "open", "reason")),
-        "fraud_warning": _note(order.get("fraud_warning"), ("id", "open", "reason")),
-        "created_at": order["created_at"].isoformat(),
-        "updated_at": order["updated_at"].isoformat(),
-    }
-
-
-def customer_action_json(action: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """What the customer must still do (``awaiting_customer`` orders), the expiry as ISO 8601."""
-    if not action:
-        return None
-    expires_at = action.get("expires_at")
-    return {
-        "kind": action.get("kind"),
-        "method": action.get("method"),
-        "url": action.get("url"),
-        "expires_at": datetime.fromtimestamp(expires_at, UTC).isoformat() if expires_at is not None else None,
-        "amount_remaining": action.get("amount_remaining"),
-    }
-
-
-def _note(annotation: Mapping[str, Any] | None, keys: tuple[str, ...]) -> dict[str, Any] | None:
-    return {key: annotation.get(key) for key in keys} if annotation else None
+    """The public view of an order (``GET /orders/<id>``), the same as every order event's data."""
+    return public_order(order)
 
 
 def stuck_order_json(order: Mapping[str, Any]) -> dict[str, Any]:

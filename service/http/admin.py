@@ -18,6 +18,7 @@ from ..domain.inbox import STATES
 from ..domain.periods import TYPES
 from ..errors import NotFound, ValidationFailed
 from ..handlers.operations import MAX_AGE_SECONDS
+from ..handlers.order_event_views import MAX_FEED_LIMIT, feed, parse_cursor
 from ..handlers.report import MAX_REPORT_HOURS
 from ..handlers.views import consolidation_json, event_json, iso, stuck_order_json
 from . import query
@@ -70,6 +71,13 @@ def replay(event_id: str) -> Response:
     return jsonify(
         {"event_id": outcome.event_id, "state": outcome.state, "detail": outcome.detail, "order_id": outcome.order_id}
     )
+
+
+@bp.get("/order-events")
+def order_events() -> Response:
+    query.only(("after", "limit"))
+    after = parse_cursor(query.text("after"))
+    return jsonify(feed(_services(), after, query.integer("limit", 100, 1, MAX_FEED_LIMIT)))
 
 
 @bp.get("/report")

@@ -23,6 +23,7 @@ from .. import handlers
 from ..errors import ServiceError
 from ..observability import metrics
 from .auth import require_bearer
+from .outbox_metrics import OutboxCollector
 
 bp = Blueprint("metrics", __name__)
 
@@ -106,6 +107,7 @@ def scrape(services: handlers.Services) -> bytes:
     else:
         registry.register(_ThisProcess())
     registry.register(DatabaseCollector(services))
+    registry.register(OutboxCollector(services))
     return generate_latest(registry)
 
 

@@ -12,12 +12,14 @@ from collections.abc import Iterator
 from . import connection
 from .catalog import CatalogStore
 from .consolidation import ConsolidationStore
+from .deliveries import DeliveryStore
 from .inbox import InboxStore
 from .journal import JournalStore
 from .keys import KeyStore
 from .ledger import LedgerStore
 from .operations import OperationsStore
 from .orders import OrderStore
+from .outbox import OutboxStore
 from .ratelimits import RateLimitStore
 from .recovery import RecoveryStore
 from .retry import RetryPolicy, request_deadline
@@ -28,8 +30,9 @@ __all__ = ["RetryPolicy", "Store"]
 class Store:
     """The handlers' one door to the database: ``orders``, ``inbox``, ``catalog``,
     ``recovery`` (the reconciler's queries), ``operations`` (the operator's counts),
-    ``journal`` (Stripe calls), ``ledger``, ``consolidation``, ``rate_limits`` and ``keys``
-    (idempotency key generations), all sharing ``retry``."""
+    ``journal`` (Stripe calls), ``ledger``, ``consolidation``, ``rate_limits``, ``keys``
+    (idempotency key generations), ``outbox`` (the relay and the feed) and ``deliveries`` (to
+    the shop), all sharing ``retry``."""
 
     def __init__(self, retry: RetryPolicy) -> None:
         self.retry = retry
@@ -43,6 +46,8 @@ class Store:
         self.consolidation = ConsolidationStore(retry)
         self.rate_limits = RateLimitStore(retry)
         self.keys = KeyStore(retry)
+        self.outbox = OutboxStore(retry)
+        self.deliveries = DeliveryStore(retry)
 
     @staticmethod
     @contextlib.contextmanager

@@ -15,7 +15,9 @@ from pymongo import DESCENDING, ReplaceOne
 from pymongo.collection import Collection
 
 from ..clock import utcnow
+from ..domain.order_events import CONSOLIDATION_MISMATCH, mismatch_data, run_event_id
 from .documents import Consolidation, MirroredBalanceTransaction
+from .event_recording import record_event
 from .paging import paged_by_created
 from .retry import RetryPolicy
 
@@ -89,9 +91,25 @@ class ConsolidationStore:
         )
 
     def finish_run(self, run_id: str, result: Mapping[str, Any]) -> None:
-        """Store the run's result (``ok``, ``items``, ``counts``, ``totals``, ...) and close it."""
+        """Store the run's result (``ok``, ``items``, ``counts``, ``totals``, ...) and close it.
+        A run that found unmatched items records its consolidation.mismatch event for the
+        shop in this same update, once: that update is conditional on the run being unfinished."""
         changes = dict(result, finished_at=utcnow())
-        self.retry.run(lambda: _runs().update_one({"_id": run_id}, {"$set": changes}), "consolidation_finish")
+        query: Doc = {"_id": run_id}
+        update: Doc = {"$set": changes}
+        if result.get("unmatched"):
+            run = self.get_run(run_id) or {"_id": run_id}
+            query["finished_at"] = None
+            record_event(
+                query,
+                update,
+                run,
+                lambda seq: run_event_id(run_id, seq),
+                CONSOLIDATION_MISMATCH,
+                changes["finished_at"],
+                mismatch_data(run_id, {**run, **changes}),
+            )
+        self.retry.run(lambda: _runs().update_one(query, update), "consolidation_finish")
 
     def get_run(self, run_id: str) -> Doc | None:
         """One run, or None."""

@@ -17,11 +17,22 @@ from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError
 
 from ..clock import utcnow
-from ..domain.orders import AWAITING_CUSTOMER, NEEDS_REVIEW, PAYMENT_FAILED, SETTLED_STATUSES, Decision, PaymentFact
+from ..domain.order_events import dispute_event_type, order_event_id, refund_event_type, status_event_type
+from ..domain.order_view import ANNOTATIONS, presumed_view, public_order
+from ..domain.orders import (
+    AWAITING_CUSTOMER,
+    NEEDS_REVIEW,
+    PAYMENT_FAILED,
+    SETTLED_STATUSES,
+    STATUSES,
+    Decision,
+    PaymentFact,
+)
 from ..domain.presumption import Presumption
 from ..domain.radar import REVIEW
 from .documents import Order
 from .documents.meta import stored_form
+from .event_recording import record_event
 from .paging import paged_range
 from .presumed import presumed_filter
 from .retry import RetryPolicy
@@ -31,6 +42,12 @@ Doc = dict[str, Any]
 
 def _orders() -> "Collection[Doc]":
     return Order._get_collection()
+
+
+def _now() -> datetime:
+    # Milliseconds, as MongoDB stores them: an event's data then reads as it was written.
+    now = utcnow()
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 class OrderStore:
@@ -111,10 +128,12 @@ class OrderStore:
         """Move ``order`` to ``decision.to_status`` iff it is still in the status it was read in,
         ``fact`` is not yet in its history and it meets ``conditions`` (more filter terms).
         Every status change goes through here. Returns True when this call made the change.
+        A change the shop is told of (domain/order_events.py) pushes its event in this same
+        update, which is then also conditional on the order's event counter as read.
         An ``awaiting_customer`` order holds the customer's next step (``customer_action``: the
         voucher or instructions URL, never a secret); any other status clears it.
         ``expected_by`` (the payment's new expected end) replaces the order's when given."""
-        now = utcnow()
+        now = _now()
         changes: Doc = {"status": decision.to_status, "updated_at": now}
         wait = fact.wait if decision.to_status == AWAITING_CUSTOMER else None
         changes["customer_action"] = wait.as_dict() if wait is not None else None
@@ -140,6 +159,11 @@ class OrderStore:
             query["payment_intent_id"] = None
         query.update(conditions or {})
         update = {"$set": changes, "$max": {"last_event_at": fact.occurred_at}, "$push": {"history": step}}
+        assert decision.to_status is not None
+        event_type = status_event_type(decision.to_status, STATUSES)
+        if event_type is not None:  # a presumed update read nothing: its view is what the filter holds
+            after = public_order({**order, **changes}) if "amount" in order else presumed_view(order, changes)
+            record_event(query, update, order, lambda seq: order_event_id(order["_id"], seq), event_type, now, after)
         result = self.retry.run(lambda: _orders().update_one(query, update), "apply_transition")
         return result.modified_count == 1
 
@@ -154,7 +178,9 @@ class OrderStore:
         made the change; False means "read and decide" (nothing was written)."""
         order = {"_id": presumption.order_id, "status": presumption.from_status}
         order["payment_intent_id"] = presumption.payment_intent_id
-        return self.apply_transition(order, presumption.decision, fact, expected_by, presumed_filter(presumption))
+        # No annotation either, so the order event this update may push knows the order's view.
+        conditions = {**presumed_filter(presumption), **dict.fromkeys(ANNOTATIONS)}
+        return self.apply_transition(order, presumption.decision, fact, expected_by, conditions)
 
     def advance_clock(self, order_id: str, occurred_at: int) -> None:
         """Raise the order's last_event_at to ``occurred_at`` (a no-op fact still orders later ones)."""
@@ -186,32 +212,40 @@ class OrderStore:
         return self.retry.run(lambda: _orders().update_one(query, update), "note_wait").modified_count == 1
 
     # -- money after the payment: annotations beside the status, never the status -------------
-    def annotate_refund(self, order_id: str, refund: Mapping[str, Any]) -> bool:
-        """Store ``refund`` iff its amount_refunded is larger than the one recorded.
-        Returns True when this call changed the order."""
+    def annotate_refund(self, order: Mapping[str, Any], refund: Mapping[str, Any]) -> bool:
+        """Store ``refund`` on ``order`` (the snapshot it was decided from) iff its
+        amount_refunded is larger than the one recorded, with its order.(partially_)refunded
+        event. Returns True when this call changed the order; False also when the order's
+        events moved on since the snapshot (re-read and decide again)."""
         query = {
-            "_id": order_id,
+            "_id": order["_id"],
             "$or": [{"refund": None}, {"refund.amount_refunded": {"$lt": refund["amount_refunded"]}}],
         }
-        return self._annotate(query, "refund", refund, "annotate_refund")
+        return self._annotate(order, query, "refund", refund, refund_event_type(refund), "annotate_refund")
 
-    def annotate_dispute(self, order_id: str, dispute: Mapping[str, Any]) -> bool:
-        """Store ``dispute`` iff the order has none, or the same dispute at a lower (rank, event
-        time). Returns True when this call changed the order."""
+    def annotate_dispute(self, order: Mapping[str, Any], dispute: Mapping[str, Any]) -> bool:
+        """Store ``dispute`` on ``order`` (the snapshot it was decided from) iff the order has
+        none, or the same dispute at a lower (rank, event time), with its order.disputed /
+        order.dispute_closed event. Returns True when this call changed the order."""
         same = [{"dispute.id": dispute["id"], **older} for older in _older("dispute", dispute)]
-        return self._annotate(
-            {"_id": order_id, "$or": [{"dispute": None}, *same]}, "dispute", dispute, "annotate_dispute"
-        )
+        query = {"_id": order["_id"], "$or": [{"dispute": None}, *same]}
+        return self._annotate(order, query, "dispute", dispute, dispute_event_type(dispute), "annotate_dispute")
 
-    def annotate_radar(self, order_id: str, field: str, note: Mapping[str, Any]) -> bool:
-        """Store a Radar note (``field`` ``radar_review`` or ``fraud_warning``) iff the order has none,
-        or (a review) one of a lower (rank, event time). True when this call changed it."""
+    def annotate_radar(self, order: Mapping[str, Any], field: str, note: Mapping[str, Any]) -> bool:
+        """Store a Radar note (``field`` ``radar_review`` or ``fraud_warning``) on ``order`` iff it
+        has none, or (a review) one of a lower (rank, event time). Not told to the shop (the
+        order's public view shows it). True when this call changed it."""
         newer = [{field: None}, *(_older(field, note) if field == REVIEW else [])]
-        return self._annotate({"_id": order_id, "$or": newer}, field, note, "annotate_radar")
+        return self._annotate(order, {"_id": order["_id"], "$or": newer}, field, note, None, "annotate_radar")
 
-    def _annotate(self, query: Doc, field: str, value: Mapping[str, Any], what: str) -> bool:
-        now = utcnow()
-        update = {"$set": {field: dict(value, at=now), "updated_at": now}}
+    def _annotate(
+        self, order: Mapping[str, Any], query: Doc, field: str, value: Mapping[str, Any], kind: str | None, what: str
+    ) -> bool:
+        now = _now()
+        update: Doc = {"$set": {field: dict(value, at=now), "updated_at": now}}
+        if kind is not None:
+            after = public_order({**order, field: dict(value), "updated_at": now})
+            record_event(query, update, order, lambda seq: order_event_id(order["_id"], seq), kind, now, after)
         result = self.retry.run(lambda: _orders().update_one(query, update), what)
         return result.modified_count == 1
 

@@ -53,6 +53,14 @@ def table(figures):
             f"{figures['consolidation_kinds']}",
         ),
         ("secrets at rest (every collection)", figures["secrets_at_rest"]),
+        (
+            "order events delivered / expected",
+            f"{figures['order_events_delivered']} / {figures['order_events_expected']} "
+            f"(duplicates {figures['order_events_duplicates']}, shop {figures['shop_faults']}, "
+            f"final passes {figures['order_event_passes']})",
+        ),
+        ("order events out of order", figures["order_events_out_of_order"]),
+        ("order events for changes that never happened", figures["order_events_never_happened"]),
         ("time to heal (reconcile pass)", f"{figures['time_to_heal_s']} s"),
         ("wall time", f"{figures['wall_s']} s"),
     ]

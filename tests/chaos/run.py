@@ -16,6 +16,7 @@ from tests.support.helpers import WEBHOOK_SECRET
 
 from .money import ledger_read_faults, money_movements
 from .monkey import Monkey, kill_database, make_rng, stripe_fault
+from .shop import FlakyShop, order_event_figures
 from .stack import Stack
 from .verify import verify
 
@@ -27,7 +28,8 @@ def run(orders=500, fault_rate=0.1, seed=1, concurrency=8, workers=2, instances=
     """Run the whole scenario with ``instances`` web instances (gunicorn masters, as dynos) and
     ``reconcilers`` reconcile workers on one database; return (figures dict, ok)."""
     rng, faults, stats = make_rng(seed), Counter(), Counter()
-    stack = Stack(workers, instances, reconcilers).start()
+    shop = FlakyShop(make_rng(seed + 1), fault_rate)  # the shop's own dice: its thread timing varies
+    stack = Stack(workers, instances, reconcilers, env=shop.settings()).start()
     started, started_at = time.monotonic(), datetime.now(UTC)
     try:
         stack.start_reconcilers()  # they heal, replay and sweep through everything that follows
@@ -65,7 +67,10 @@ def run(orders=500, fault_rate=0.1, seed=1, concurrency=8, workers=2, instances=
         # day so far, provisionally; what it posts now is counted as healed.
         consolidation = _consolidate(stack, started_at)
         healed_at = time.monotonic()
+        shop.flaky = False  # the shop is back: what the worker did not get through is delivered now
+        delivery_passes = stack.deliver_order_events()
         figures = verify(stack, placed)
+        figures.update(order_event_figures(stack.database(), shop), order_event_passes=delivery_passes)
         statuses = [status for deliverer in deliverers for _, status in deliverer.attempts]
         figures.update(
             instances=instances,
@@ -105,11 +110,15 @@ def run(orders=500, fault_rate=0.1, seed=1, concurrency=8, workers=2, instances=
                 "sweeps_in_a_taken_window",
                 "periods_consolidated_twice",
                 "secrets_at_rest",
+                "order_events_out_of_order",
+                "order_events_never_happened",
             )
         )
+        ok = ok and figures["order_events_delivered"] == figures["order_events_expected"]
         return figures, ok and figures["paid"] == figures["expected_paid"]
     finally:
         stack.stop()
+        shop.close()
 
 
 def _sender(deliverers, rng):

@@ -30,8 +30,8 @@ class Stack(ServiceStack):
     """Everything started in ``start`` is stopped in ``stop``, whatever happened between (the
     work directory, with every process's log, is kept)."""
 
-    def __init__(self, workers=2, instances=1, reconcilers=0):
-        super().__init__(tempfile.mkdtemp(prefix="chaos-"), workers=workers, env=CHAOS_SETTINGS)
+    def __init__(self, workers=2, instances=1, reconcilers=0, env=None):
+        super().__init__(tempfile.mkdtemp(prefix="chaos-"), workers=workers, env={**CHAOS_SETTINGS, **(env or {})})
         self.instances, self.reconcilers = instances, reconcilers
         self.webs, self.loops = [], []
 
@@ -99,6 +99,18 @@ class Stack(ServiceStack):
         """One reconcile pass as an operator runs it; returns (exit status, summary line)."""
         result = self.cli("reconcile", "--older-than", "0")
         return result.returncode, (result.stdout.strip().splitlines() or [result.stderr.strip()])[-1]
+
+    def deliver_order_events(self, passes=40):
+        """`outbox deliver` passes (as an operator runs them) until nothing waits for the shop;
+        returns how many passes it took."""
+        db = self.database()
+        for n in range(1, passes + 1):
+            self.cli("outbox", "deliver", "--json")
+            waiting = db.order_event_deliveries.count_documents({"state": "pending"})
+            if not waiting and not db.orders.count_documents({"events_pending": True}):
+                return n
+            time.sleep(0.2)
+        return passes
 
     def ledger_pending(self):
         """How many inbox rows still wait for the ledger worker."""

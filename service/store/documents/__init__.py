@@ -12,6 +12,7 @@ from .core import (
     Transition,
 )
 from .money import Consolidation, LedgerEntry, MirroredBalanceTransaction, StripeCall
+from .outbox import Delivery, OrderEvent, OutboxEndpoint
 
 DOCUMENTS = (
     Product,
@@ -25,17 +26,23 @@ DOCUMENTS = (
     MirroredBalanceTransaction,
     Consolidation,
     RateLimitCounter,
+    OrderEvent,
+    Delivery,
+    OutboxEndpoint,
 )
 
 __all__ = [
     "DOCUMENTS",
     "Checkpoint",
     "Consolidation",
+    "Delivery",
     "Lease",
     "LedgerEntry",
     "MirroredBalanceTransaction",
     "Order",
+    "OrderEvent",
     "OrderItem",
+    "OutboxEndpoint",
     "Product",
     "RateLimitCounter",
     "ReconcileStats",

@@ -66,6 +66,12 @@ class Order(me.Document):
     )  # Radar review: {id, open, reason, charge_id, rank, occurred_at, source, at}
     fraud_warning = me.DictField(default=None)  # early fraud warning: {id, open (actionable), reason (fraud_type), ...}
     refunds = me.ListField(me.DictField())  # refunds we initiated: {id, amount, key, status, at}
+    # Events for the shop, pushed by the very update that made the change they tell
+    # (domain/order_events.py); ``events_pending`` until the relay has copied them out.
+    events = me.ListField(me.DictField())  # {id, seq, type, at, data}
+    event_seq = me.IntField(default=0)
+    events_pending = me.BooleanField()
+    events_relayed = me.IntField()  # the highest seq the relay has copied out
     created_at = me.DateTimeField(required=True)
     updated_at = me.DateTimeField(required=True)
     expected_by = me.DateTimeField(required=True)
@@ -81,6 +87,7 @@ class Order(me.Document):
             {"fields": ["payment_intent_id"], "partialFilterExpression": {"payment_intent_id": {"$type": "string"}}},
             {"fields": ["status", "expected_by"]},
             {"fields": ["status", "created_at"]},
+            {"fields": ["events_pending"], "partialFilterExpression": {"events_pending": True}},
         ],
     }
 

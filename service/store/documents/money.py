@@ -120,8 +120,17 @@ class Consolidation(me.Document):
     items = me.ListField(me.DictField())
     balance = me.DictField()
     error = me.StringField()
+    # A consolidation.mismatch event for the shop, pushed by the update that finishes the run.
+    events = me.ListField(me.DictField())
+    event_seq = me.IntField(default=0)
+    events_pending = me.BooleanField()
+    events_relayed = me.IntField()  # the highest seq the relay has copied out
     meta = {
         **META,
         "collection": "consolidations",
-        "indexes": [{"fields": ["period", "started_at"]}, {"fields": ["period_type", "started_at"]}],
+        "indexes": [
+            {"fields": ["period", "started_at"]},
+            {"fields": ["period_type", "started_at"]},
+            {"fields": ["events_pending"], "partialFilterExpression": {"events_pending": True}},
+        ],
     }
