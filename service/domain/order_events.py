@@ -100,4 +100,3 @@ def payload(event: Mapping[str, Any]) -> dict[str, Any]:
     recommends: ``type``, ``timestamp`` (ISO 8601) and ``data`` (with the event id and seq)."""
     data = dict(event["data"], event_id=event["id"], seq=event["seq"])
     return {"type": event["type"], "timestamp": iso(event["at"]), "data": data}
-
