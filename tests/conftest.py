@@ -11,10 +11,12 @@ import pymongo
 import pytest
 
 from service.devtools.fake_stripe import FakeStripe
+from service.devtools.shop_receiver import ShopReceiver
 from service.observability.logs import JsonFormatter
 from tests.support.devstack import running_dev_stack
 from tests.support.fake_clock import FAKE_API_KEY, Clock
 from tests.support.helpers import API_KEY
+from tests.support.shop import SHOP_SECRET
 from tests.support.stack import ExternalMongo, ServiceStack
 
 
@@ -54,6 +56,14 @@ def fake_stripe():
     fake.start()
     yield fake
     fake.stop()
+
+
+@pytest.fixture
+def receiver():
+    """A local shop endpoint that verifies order-event deliveries (Standard Webhooks) with SHOP_SECRET."""
+    shop = ShopReceiver(SHOP_SECRET)
+    yield shop
+    shop.close()
 
 
 @pytest.fixture

@@ -2,26 +2,16 @@
 write): no order change without its event, no event for a change that did not happen, and
 the relay repairs a copy cut short without doubling anything."""
 
-import base64
 from datetime import timedelta
 
 import pytest
 from pymongo.errors import PyMongoError
 
 from service.clock import utcnow
-from service.devtools.shop_receiver import ShopReceiver
 from service.errors import ServiceError
 from service.handlers import outbox
 from tests.support.helpers import deliver, new_order
-
-SECRET = "whsec_" + base64.b64encode(b"f" * 32).decode()
-
-
-@pytest.fixture
-def receiver():
-    shop = ShopReceiver(SECRET)
-    yield shop
-    shop.close()
+from tests.support.shop import SHOP_SECRET as SECRET
 
 
 @pytest.fixture

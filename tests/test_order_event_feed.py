@@ -1,26 +1,17 @@
 """The order-event feed (GET /admin/order-events) and the operator's view of deliveries:
 stable cursors across inserts, the same payloads as deliveries, attempts per event."""
 
-import base64
 from datetime import timedelta
 
 import pytest
 
 from service.clock import utcnow
-from service.devtools.shop_receiver import ShopReceiver
 from service.handlers import outbox
 from tests.support.helpers import deliver, new_order
+from tests.support.shop import SHOP_SECRET as SECRET
 
 TOKEN = "admin-token-for-the-order-event-feed-0123"
-SECRET = "whsec_" + base64.b64encode(b"e" * 32).decode()
 ADMIN = {"Authorization": f"Bearer {TOKEN}"}
-
-
-@pytest.fixture
-def receiver():
-    shop = ShopReceiver(SECRET)
-    yield shop
-    shop.close()
 
 
 @pytest.fixture

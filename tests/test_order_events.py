@@ -14,16 +14,9 @@ from service.devtools.shop_receiver import ShopReceiver
 from service.gateway.shop_webhooks import Outcome
 from service.handlers import outbox
 from tests.support.helpers import deliver, new_order
+from tests.support.shop import SHOP_SECRET as SECRET
 
-SECRET = "whsec_" + base64.b64encode(b"s" * 32).decode()
 NEW_SECRET = "whsec_" + base64.b64encode(b"n" * 32).decode()
-
-
-@pytest.fixture
-def receiver():
-    shop = ShopReceiver(SECRET)
-    yield shop
-    shop.close()
 
 
 @pytest.fixture
