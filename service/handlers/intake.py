@@ -58,9 +58,9 @@ def stored_payload(event: Mapping[str, Any]) -> str:
 
 def inbox_row(services: Services, event: Mapping[str, Any], final: Applied | None) -> dict[str, Any]:
     """The inbox row of ``event`` in stored form: ``received``, or already in ``final``'s
-    state when the event needs no apply or this request has just applied it. The payload is the event less its secrets
-    (nothing stored can confirm a payment); a ledger event of this mode is marked for the
-    ledger worker (this request never calls Stripe)."""
+    state when the event needs no apply or this request has just applied it. The payload is
+    the event less its secrets (nothing stored can confirm a payment); a ledger event of this
+    mode is marked for the ledger worker (this request never calls Stripe)."""
     payment_intent_id, order_id = event_refs(event)
     now = utcnow()
     row: dict[str, Any] = {
