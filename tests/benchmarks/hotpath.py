@@ -16,7 +16,6 @@ process's log.
 
 import argparse
 import functools
-import json
 import math
 import os
 import shutil
@@ -195,13 +194,7 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
     results = run(args, " ".join([".venv/bin/python -m tests.benchmarks.hotpath", *argv]))
-    os.makedirs(args.workdir, exist_ok=True)
-    with open(os.path.join(args.workdir, "hotpath.json"), "w", encoding="utf-8") as handle:
-        json.dump(results, handle, indent=2, default=str)
-    markdown = hotpath_report.render(results)
-    with open(os.path.join(args.workdir, "hotpath.md"), "w", encoding="utf-8") as handle:
-        handle.write(markdown)
-    print(markdown)
+    full_run.save(args.workdir, "hotpath", results, hotpath_report.render(results))
 
 
 if __name__ == "__main__":

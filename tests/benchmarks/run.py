@@ -175,10 +175,15 @@ def main(argv=None):
     args = parse_args(argv)
     command = " ".join([".venv/bin/python -m tests.benchmarks.run", *argv])
     results = run(args, command)
-    with open(os.path.join(args.workdir, "results.json"), "w", encoding="utf-8") as handle:
+    save(args.workdir, "results", results, report.render(results))
+
+
+def save(workdir, stem, results, markdown):
+    """Write ``<stem>.json`` and ``<stem>.md`` into ``workdir`` (created if missing); print the markdown."""
+    os.makedirs(workdir, exist_ok=True)
+    with open(os.path.join(workdir, stem + ".json"), "w", encoding="utf-8") as handle:
         json.dump(results, handle, indent=2, default=str)
-    markdown = report.render(results)
-    with open(os.path.join(args.workdir, "results.md"), "w", encoding="utf-8") as handle:
+    with open(os.path.join(workdir, stem + ".md"), "w", encoding="utf-8") as handle:
         handle.write(markdown)
     print(markdown)
 
