@@ -14,7 +14,7 @@ from service.devtools.fake_stripe import FakeStripe
 from service.devtools.shop_receiver import ShopReceiver
 from service.observability.logs import JsonFormatter
 from tests.support.devstack import running_dev_stack
-from tests.support.fake_clock import FAKE_API_KEY, Clock
+from tests.support.fake_clock import FAKE_API_KEY, T0, Clock
 from tests.support.helpers import API_KEY
 from tests.support.shop import SHOP_SECRET
 from tests.support.stack import ExternalMongo, ServiceStack
@@ -131,3 +131,11 @@ def server(clock):
     fake = FakeStripe(api_key=FAKE_API_KEY, clock=clock).start()
     yield fake
     fake.stop()
+
+
+@pytest.fixture
+def fake(server, clock):
+    """The module's fake Stripe (``server``), emptied and its clock set back to T0 before each test."""
+    server.reset()
+    clock.now = T0
+    return server

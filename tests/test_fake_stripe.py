@@ -11,20 +11,12 @@ import stripe
 
 from service.devtools.fake_stripe import Deliverer, FakeStripe, FakeStripeError, sign_payload
 from service.devtools.fake_stripe.forms import parse_form
-from tests.support.fake_clock import FAKE_API_KEY, T0
+from tests.support.fake_clock import FAKE_API_KEY
 from tests.support.webhook_endpoint import Endpoint
 
 API_KEY = FAKE_API_KEY
 SECRET = "whsec_test_current"
 OLD_SECRET = "whsec_test_old"
-
-
-@pytest.fixture
-def fake(server, clock):
-    """The module's fake, emptied before each test."""
-    server.reset()
-    clock.now = T0
-    return server
 
 
 def make_client(fake, timeout=2.0, api_key=API_KEY):

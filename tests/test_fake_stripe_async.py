@@ -15,14 +15,6 @@ DAY = 86400
 
 
 @pytest.fixture
-def fake(server, clock):
-    """The module's fake, emptied before each test."""
-    server.reset()
-    clock.now = T0
-    return server
-
-
-@pytest.fixture
 def client(fake):
     return stripe.StripeClient(
         FAKE_API_KEY, base_addresses={"api": fake.url}, max_network_retries=0, http_client=stripe.RequestsClient()

@@ -24,14 +24,6 @@ SECRET = "whsec_test_money"
 
 
 @pytest.fixture
-def fake(server, clock):
-    """The module's default fake (usd, 2.9 % + 30, no delays), emptied before each test."""
-    server.reset()
-    clock.now = T0
-    return server
-
-
-@pytest.fixture
 def make_fake(clock):
     """``make_fake(**options)``: a started fake with other constructor options, stopped after."""
     started = []
