@@ -2,6 +2,7 @@
 (service/gunicorn_logger.py), and comes back when its level passes INFO."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -21,9 +22,10 @@ print(json.dumps([gunicorn_config.logger_class, silent, log.access_log_enabled])
 """
 
 
-def test_the_access_line_is_built_only_when_it_would_be_written():
+def test_the_access_line_is_built_only_when_it_would_be_written(tmp_path):
     """The service's gunicorn configuration selects this logger; with its logging
     configuration the access log is off, and at INFO it is on (a subprocess: importing the
     configuration sets up the metrics directory, and ``dictConfig`` rewires logging)."""
-    done = subprocess.run([sys.executable, "-c", _PROBE], cwd=ROOT, capture_output=True, text=True, check=True)
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}  # else the config makes a temporary one
+    done = subprocess.run([sys.executable, "-c", _PROBE], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     assert json.loads(done.stdout.strip().splitlines()[-1]) == ["service.gunicorn_logger.Logger", False, True]
