@@ -21,12 +21,13 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
     from .config import Settings
     from .gateway import StripeGateway
     from .handlers.services import EXTENSION, Services
+    from .http.flask_app import ServiceFlask
     from .observability import alerts, logs
     from .store import RetryPolicy, Store, connection
 
     settings = Settings.from_env(os.environ if env is None else env)
     logs.configure(settings.log_level)
-    app = Flask(__name__)
+    app = ServiceFlask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.config["BODY_TIMEOUT_SECONDS"] = settings.body_timeout_seconds
     connection.connect(settings)

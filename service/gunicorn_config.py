@@ -43,6 +43,7 @@ forwarded_allow_ips = ""
 control_socket_disable = True  # no local control socket: nothing uses it, and two masters would share its path
 secure_scheme_headers: dict[str, str] = {}
 accesslog = None
+logger_class = "service.gunicorn_logger.Logger"  # no access-log atoms built for a silent access log
 errorlog = "-"
 logconfig_dict = {
     "version": 1,

@@ -8,9 +8,6 @@ that does not arrive in time is a 408, one cut short or malformed (a bad chunk) 
 then closes the connection (its reader failed: where the next request starts is unknown).
 """
 
-import contextlib
-import socket
-import threading
 import time
 from typing import Any
 
@@ -18,6 +15,7 @@ from flask import current_app, g, request
 from werkzeug.exceptions import HTTPException
 
 from ..errors import BadRequest, PayloadTooLarge, RequestTimeout, UnsupportedMediaType
+from .read_deadline import DEADLINES
 
 _STEP = 64 * 1024
 
@@ -42,11 +40,8 @@ def _read_within(limit: int, deadline: float) -> bytes:
     stream, sock = request.stream, request.environ.get("gunicorn.socket")
     # The server's reader loops until it has what it was asked for, so a per-read timeout
     # would let a byte every few seconds through: at the deadline the socket's read side is
-    # shut instead, which ends any read in progress (a greenlet under gevent, not a thread).
-    cutter = threading.Timer(max(0.0, deadline - time.monotonic()), _shut_reads, (sock,)) if sock else None
-    if cutter is not None:
-        cutter.daemon = True
-        cutter.start()
+    # shut instead (read_deadline.py), which ends any read in progress.
+    token = DEADLINES.watch(sock, deadline) if sock is not None else None
     chunks, size = [], 0
     try:
         while size <= limit:
@@ -64,14 +59,9 @@ def _read_within(limit: int, deadline: float) -> bytes:
             raise RequestTimeout("the request body did not arrive in time") from None
         raise BadRequest("the request body could not be read", code="incomplete_body") from None
     finally:
-        if cutter is not None:
-            cutter.cancel()
+        if token is not None:
+            DEADLINES.release(token)
     return b"".join(chunks)
-
-
-def _shut_reads(sock: socket.socket) -> None:
-    with contextlib.suppress(OSError):
-        sock.shutdown(socket.SHUT_RD)
 
 
 def require_json() -> None:

@@ -33,6 +33,7 @@ from ..domain.radar import REVIEW
 from .documents import Order
 from .documents.meta import stored_form
 from .event_recording import record_event
+from .id_filter import served_by_id
 from .paging import paged_range
 from .presumed import presumed_filter
 from .retry import RetryPolicy
@@ -164,7 +165,8 @@ class OrderStore:
         if event_type is not None:  # a presumed update read nothing: its view is what the filter holds
             after = public_order({**order, **changes}) if "amount" in order else presumed_view(order, changes)
             record_event(query, update, order, lambda seq: order_event_id(order["_id"], seq), event_type, now, after)
-        result = self.retry.run(lambda: _orders().update_one(query, update), "apply_transition")
+        planned = served_by_id(query)  # the same filter, served by the _id look-up on SecantusDB
+        result = self.retry.run(lambda: _orders().update_one(planned, update), "apply_transition")
         return result.modified_count == 1
 
     def postpone(self, order_id: str, expected_by: datetime) -> None:
