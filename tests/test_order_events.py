@@ -247,3 +247,21 @@ def test_an_event_behind_a_dead_letter_waits_and_replay_sends_both_in_order(shop
     assert outbox.replay(services, order_id=order_id) == 1
     outbox.deliver(services, now=lambda: end + timedelta(minutes=11))
     assert [p["type"] for p in receiver.received] == ["order.paid", "order.refunded"]
+
+
+def test_a_voucher_wait_is_told_as_awaiting_customer_then_paid(shop_app, fake_stripe, raw_client):
+    """requires_action with an OXXO voucher tells order.awaiting_customer (the voucher's URL in
+    the view), then the voucher paid tells order.paid: seq 1 and 2, relayed in that order."""
+    client = shop_app.test_client()
+    order_id, pi_id = new_order(client)
+    pi = fake_stripe.payment_intents[pi_id]
+    voucher = {"expires_after": int(utcnow().timestamp()) + 86400, "hosted_voucher_url": "https://v/1", "number": "1"}
+    pi.update(status="requires_action", next_action={"type": "oxxo_display_details", "oxxo_display_details": voucher})
+    assert deliver(client, fake_stripe.make_event("payment_intent.requires_action", pi)).status_code == 200
+    assert deliver(client, fake_stripe.succeed(pi_id)).status_code == 200
+    outbox.relay(_services(shop_app))
+    feed = list(_raw(shop_app, raw_client).order_events.find({}).sort("position", 1))
+    assert [(e["type"], e["seq"]) for e in feed] == [("order.awaiting_customer", 1), ("order.paid", 2)]
+    assert {e["data"]["order_id"] for e in feed} == {order_id}
+    assert feed[0]["data"]["customer_action"]["url"] == "https://v/1"
+    assert feed[1]["data"]["customer_action"] is None and feed[1]["data"]["amount"] == feed[0]["data"]["amount"]
