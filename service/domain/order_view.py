@@ -42,7 +42,7 @@ def public_order(order: Mapping[str, Any]) -> dict[str, Any]:
         "amount": order["amount"],
         "currency": order["currency"],
         "payment_intent_id": order.get("payment_intent_id"),
-        "items": [{k: item[k] for k in _ITEM_KEYS} for item in order.get("items", [])],
+        "items": _items(order),
         "last_payment_error": order.get("last_payment_error"),
         "customer_action": customer_action_json(order.get("customer_action")),
         "refund": _note(order.get("refund"), ("status", "amount_refunded", "currency")),
@@ -69,7 +69,7 @@ def completed_view(order: Mapping[str, Any], data: Mapping[str, Any]) -> dict[st
     fixed = {
         "amount": order.get("amount"),
         "currency": order.get("currency"),
-        "items": [{k: item[k] for k in _ITEM_KEYS} for item in order.get("items") or []],
+        "items": _items(order),
         "created_at": iso(order.get("created_at")),
     }
     merged = {**fixed, **data}
@@ -97,3 +97,7 @@ def iso(value: Any) -> Any:
 
 def _note(annotation: Mapping[str, Any] | None, keys: tuple[str, ...]) -> dict[str, Any] | None:
     return {key: annotation.get(key) for key in keys} if annotation else None
+
+
+def _items(order: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [{k: item[k] for k in _ITEM_KEYS} for item in order.get("items") or []]

@@ -3,10 +3,9 @@ share, so every surface shows the same fields. None of them ever includes a
 ``client_secret``, a request fingerprint or a raw event payload."""
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
-from ..domain.order_view import public_order
+from ..domain.order_view import iso, public_order
 
 PUBLIC_CHECKOUT_FIELDS = ("order_id", "status", "amount", "currency", "payment_intent_id")
 _EVENT_FIELDS = (
@@ -22,11 +21,6 @@ _EVENT_FIELDS = (
     "applied_at",
     "api_version",
 )
-
-
-def iso(value: Any) -> Any:
-    """A datetime as ISO 8601; anything else unchanged."""
-    return value.isoformat() if isinstance(value, datetime) else value
 
 
 def order_json(order: Mapping[str, Any]) -> dict[str, Any]:
