@@ -22,18 +22,24 @@ STATUS_EVENTS = {
 
 class FlakyShop:
     """A ShopReceiver whose answers fail at ``fault_rate`` while ``flaky`` is set: random 500s,
-    answers slower than the service's timeout, and now and then a long stall."""
+    answers slower than the service's timeout, and now and then a long stall. Its first two
+    answers while flaky are a 500 and a timeout, so every run meets both, however few
+    deliveries the worker got to make before the shop came back."""
 
     def __init__(self, rng, fault_rate):
         self.rng, self.fault_rate, self.flaky = rng, fault_rate, True
         self.lock, self.faults = threading.Lock(), Counter()
+        # Rolls that pick a 500, then a timeout: below 0.6 and 0.95 of the fault rate.
+        self.forced = [fault_rate * 0.3, fault_rate * 0.8]
         self.receiver = ShopReceiver(SECRET, choose=self._choose)
         self.url = self.receiver.url
 
     def _choose(self, payload):
+        if not self.flaky:
+            return 200
         with self.lock:
-            roll = self.rng.random()
-        if not self.flaky or roll >= self.fault_rate:
+            roll = self.forced.pop(0) if self.forced else self.rng.random()
+        if roll >= self.fault_rate:
             return 200
         if roll < self.fault_rate * 0.6:
             self.faults["shop 500"] += 1
