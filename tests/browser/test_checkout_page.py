@@ -6,7 +6,6 @@ import contextlib
 import re
 
 from tests.browser.conftest import accessibility_violations, screenshot
-from tests.support.helpers import wait_for
 
 VISA = "Visa 4242 4242 4242 4242: succeeds"
 DECLINED = "Visa 4000 0000 0000 0002: is declined"
@@ -45,7 +44,13 @@ def held(page, pattern):
     try:
         yield
     finally:
-        wait_for(lambda: waiting, timeout=5)
+        # Playwright runs the route callback only inside its own calls, never during a
+        # time.sleep: wait in the page, or a request sent after the block's last call is missed.
+        for _ in range(200):
+            if waiting:
+                break
+            page.wait_for_timeout(50)
+        assert waiting, f"no request matched {pattern} within 10 s"
         for route in waiting:
             route.continue_()
         page.unroute(pattern)
