@@ -1,13 +1,13 @@
-"""The public API: checkout, an order's status, the Stripe webhook, health and readiness.
+"""The public API: checkout, an order's status, health and readiness.
 
 HTTP parsing and response shaping only; every decision lives in ``handlers``.
 """
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 
-from .. import handlers, serial
+from .. import handlers
 from ..handlers.views import PUBLIC_CHECKOUT_FIELDS, order_json
-from .body import json_body, raw_body, require_json
+from .body import json_body
 
 bp = Blueprint("api", __name__)
 
@@ -33,16 +33,6 @@ def get_order(order_id: str) -> Response:
     order = handlers.get_order(handlers.services_of(current_app), order_id)
     g.order_id = order["_id"]
     return jsonify(order_json(order))
-
-
-@bp.post("/webhooks/stripe")
-def stripe_webhook() -> Response:
-    require_json()
-    services = handlers.services_of(current_app)
-    outcome = handlers.receive_webhook(services, raw_body(), request.headers.get("Stripe-Signature"))
-    g.event_id, g.order_id = outcome.event_id, outcome.order_id
-    reply = {"received": True, "event_id": outcome.event_id, "state": outcome.state, "duplicate": outcome.duplicate}
-    return Response(serial.dumps(reply), mimetype="application/json")  # orjson: the hot path's reply
 
 
 @bp.get("/healthz")

@@ -8,11 +8,14 @@ that does not arrive in time is a 408, one cut short or malformed (a bad chunk) 
 then closes the connection (its reader failed: where the next request starts is unknown).
 """
 
+import socket
 import time
-from typing import Any
+from typing import IO, Any
 
 from flask import current_app, g, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.sansio.utils import get_content_length
+from werkzeug.wsgi import get_input_stream
 
 from ..errors import BadRequest, PayloadTooLarge, RequestTimeout, UnsupportedMediaType
 from .read_deadline import DEADLINES
@@ -21,23 +24,34 @@ _STEP = 64 * 1024
 
 
 def raw_body() -> bytes:
-    """The whole body, read once within the deadline (cached for the request). Raises
-    PayloadTooLarge (413), RequestTimeout (408), BadRequest (400: cut short or malformed)."""
+    """The request's whole body, read once within the deadline (cached for the request).
+    Raises as ``read_body``."""
     cached: bytes | None = g.get("raw_body")
     if cached is not None:
         return cached
-    limit = current_app.config["MAX_CONTENT_LENGTH"]
-    if request.content_length is not None and request.content_length > limit:
-        raise PayloadTooLarge("the request body is too large")
-    data = _read_within(limit, time.monotonic() + current_app.config["BODY_TIMEOUT_SECONDS"])
-    if len(data) > limit:
-        raise PayloadTooLarge("the request body is too large")
+    config = current_app.config
+    data = read_body(request.environ, config["MAX_CONTENT_LENGTH"], config["BODY_TIMEOUT_SECONDS"])
     g.raw_body = data
     return data
 
 
-def _read_within(limit: int, deadline: float) -> bytes:
-    stream, sock = request.stream, request.environ.get("gunicorn.socket")
+def read_body(environ: dict[str, Any], limit: int, timeout: float) -> bytes:
+    """The whole body of the request in ``environ``, at most ``limit`` bytes, read within
+    ``timeout`` seconds in total. Raises PayloadTooLarge (413), RequestTimeout (408),
+    BadRequest (400: cut short or malformed)."""
+    length = get_content_length(environ.get("CONTENT_LENGTH"), environ.get("HTTP_TRANSFER_ENCODING"))
+    if length is not None and length > limit:
+        raise PayloadTooLarge("the request body is too large")
+    # The stream Flask's request.stream is: bounded by Content-Length, or by ``limit`` for a
+    # chunked body the server terminates.
+    stream = get_input_stream(environ, max_content_length=limit)
+    data = _read_within(stream, environ.get("gunicorn.socket"), limit, time.monotonic() + timeout)
+    if len(data) > limit:
+        raise PayloadTooLarge("the request body is too large")
+    return data
+
+
+def _read_within(stream: IO[bytes], sock: socket.socket | None, limit: int, deadline: float) -> bytes:
     # The server's reader loops until it has what it was asked for, so a per-read timeout
     # would let a byte every few seconds through: at the deadline the socket's read side is
     # shut instead (read_deadline.py), which ends any read in progress.

@@ -10,6 +10,8 @@ status; anything else is a bug, logged with its traceback and answered 500
 import logging
 import time
 import uuid
+from dataclasses import dataclass, field
+from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
@@ -21,52 +23,89 @@ from ..observability.logs import log
 logger = logging.getLogger("service.http")
 
 
-def error_response(exc: Exception) -> tuple[Response, int]:
-    """The JSON answer for ``exc``; records its code (and ids) for the request log line."""
+@dataclass(frozen=True)
+class ErrorReply:
+    """An exception as an answer: status, JSON body, extra headers, and the fields its
+    request log line carries (``error``, ``error_detail``, the ids the error names)."""
+
+    status: int
+    body: dict[str, Any]
+    headers: tuple[tuple[str, str], ...] = ()
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+def reply_for(exc: Exception, path: str) -> ErrorReply:
+    """The one mapping from an exception to its answer (see the module's docstring); an
+    unexpected exception is logged here with its traceback. Never raises."""
     if isinstance(exc, ServiceError):
-        g.error_code = exc.code
-        for key, value in exc.context.items():
-            setattr(g, key, value)
+        fields = {"error": exc.code, **exc.context}
         body = exc.to_json()
         if isinstance(exc, DependencyError):  # the detail is for operators: the log line keeps it
-            g.error_detail = exc.message
+            fields["error_detail"] = exc.message
             body["error"]["message"] = exc.public_message
-        response = jsonify(body)
-        if isinstance(exc, RateLimited):
-            response.headers["Retry-After"] = str(exc.retry_after)
-        return response, exc.http_status
+        headers = (("Retry-After", str(exc.retry_after)),) if isinstance(exc, RateLimited) else ()
+        return ErrorReply(exc.http_status, body, headers, fields)
     if isinstance(exc, HTTPException):
         if exc.code == 413:
-            return error_response(PayloadTooLarge("the request body is too large"))
-        g.error_code = (exc.name or "http_error").lower().replace(" ", "_")
-        return jsonify({"error": {"code": g.error_code, "message": exc.description}}), exc.code or 500
-    log(logger, logging.ERROR, "unhandled error", exc_info=exc, path=request.path)
-    g.error_code = "internal_error"
-    return jsonify({"error": {"code": "internal_error", "message": "internal error"}}), 500
+            return reply_for(PayloadTooLarge("the request body is too large"), path)
+        code = (exc.name or "http_error").lower().replace(" ", "_")
+        allowed = tuple(("Allow", value) for key, value in exc.get_headers() if key == "Allow")
+        body = {"error": {"code": code, "message": exc.description}}
+        return ErrorReply(exc.code or 500, body, allowed, {"error": code})
+    log(logger, logging.ERROR, "unhandled error", exc_info=exc, path=path)
+    body = {"error": {"code": "internal_error", "message": "internal error"}}
+    return ErrorReply(500, body, (), {"error": "internal_error"})
 
 
-def _start() -> None:
-    g.started = time.monotonic()
-    supplied = request.headers.get("X-Request-Id", "")
-    g.request_id = supplied if valid(REQUEST_ID, supplied) else uuid.uuid4().hex
+def error_response(exc: Exception) -> tuple[Response, int]:
+    """Flask's answer for ``exc``; keeps its log fields for the request's log line."""
+    reply = reply_for(exc, request.path)
+    g.log_fields = reply.fields
+    response = jsonify(reply.body)
+    for name, value in reply.headers:
+        response.headers[name] = value
+    return response, reply.status
 
 
-def _finish(response: Response) -> Response:
-    response.headers["X-Request-Id"] = g.request_id
+def new_request_id(supplied: str | None) -> str:
+    """The request's id: the caller's ``X-Request-Id`` when it is a valid one, else a new one."""
+    return supplied if supplied and valid(REQUEST_ID, supplied) else uuid.uuid4().hex
+
+
+def log_request(method: str, path: str, status: int, started: float, request_id: str, **fields: Any) -> None:
+    """The one "request" log line of a request (None fields left out)."""
     log(
         logger,
         logging.INFO,
         "request",
-        method=request.method,
-        path=request.path,
-        status=response.status_code,
-        duration_ms=round((time.monotonic() - g.started) * 1000, 1),
-        request_id=g.request_id,
+        method=method,
+        path=path,
+        status=status,
+        duration_ms=round((time.monotonic() - started) * 1000, 1),
+        request_id=request_id,
+        **fields,
+    )
+
+
+def _start() -> None:
+    g.started = time.monotonic()
+    g.request_id = new_request_id(request.headers.get("X-Request-Id"))
+
+
+def _finish(response: Response) -> Response:
+    response.headers["X-Request-Id"] = g.request_id
+    found = g.get("log_fields") or {}
+    log_request(
+        request.method,
+        request.path,
+        response.status_code,
+        g.started,
+        g.request_id,
         client_ip=request.remote_addr,
-        order_id=g.get("order_id"),
-        event_id=g.get("event_id"),
-        error=g.get("error_code"),
-        error_detail=g.get("error_detail"),
+        order_id=found.get("order_id", g.get("order_id")),
+        event_id=found.get("event_id", g.get("event_id")),
+        error=found.get("error"),
+        error_detail=found.get("error_detail"),
         idempotency_key=request.headers.get("Idempotency-Key"),
     )
     return response

@@ -1,8 +1,8 @@
 """The service's Flask class: Flask, with ``ensure_sync``'s answer remembered per function.
 
-Flask asks ``ensure_sync`` for every hook and view of every request (six times for a
-webhook delivery), and each answer is an ``inspect.iscoroutinefunction`` check: about 1.5 %
-of a worker's CPU on the webhook hot path in a worker profile. A plain function's answer
+Flask asks ``ensure_sync`` for every hook and view of every request (six times for an
+API request), and each answer is an ``inspect.iscoroutinefunction`` check: about 1.5 %
+of a worker's CPU on the webhook route in a worker profile, when Flask still served it. A plain function's answer
 never changes, so it is computed once; anything else (a bound method, a partial) is asked
 afresh, so nothing per request is kept. Flask documents ``ensure_sync`` as the method to
 override for this.
