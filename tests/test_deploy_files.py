@@ -31,6 +31,7 @@ def test_app_json_runs_the_procfile_processes_with_every_setting_described():
     env = app["env"]
     known = {field.upper() for field in Settings.__dataclass_fields__} | {"WEB_CONCURRENCY", "PORT"}
     known |= {"STRIPE_WEBHOOK_SECRET"}  # parsed into Settings.webhook_secrets
+    known |= {"SHOP_WEBHOOK_URLS", "SHOP_WEBHOOK_SECRETS"}  # parsed into Settings.shop_endpoints
     assert set(env) <= known
     assert all(len(spec["description"]) > 20 for spec in env.values())
     assert {name for name, spec in env.items() if spec.get("required")} >= set(REQUIRED)
