@@ -2,7 +2,7 @@
 
 import pytest
 
-from service.domain import orders
+from service.domain import payment_facts
 from service.domain.orders import OrderView, PaymentFact, decide
 
 
@@ -125,7 +125,7 @@ def test_fact_from_event_reads_the_snapshot():
             }
         },
     }
-    got = orders.fact_from_event(event)
+    got = payment_facts.fact_from_event(event)
     assert (
         got.trigger,
         got.payment_intent_id,
@@ -134,15 +134,15 @@ def test_fact_from_event_reads_the_snapshot():
         got.occurred_at,
         got.failure_message,
     ) == ("payment_failed", "pi_9", "usd", "ord_9", 77, "Your card was declined.")
-    assert orders.fact_from_event({"type": "customer.created"}) is None
+    assert payment_facts.fact_from_event({"type": "customer.created"}) is None
 
 
 def test_fact_from_retrieved_payment_intent_has_a_stable_source():
     """A retrieved PI yields one source id per (PI, status), so reconciling twice is a no-op."""
     pi = {"id": "pi_5", "status": "succeeded", "amount_received": 100, "currency": "usd", "metadata": {}}
-    first, second = orders.fact_from_payment_intent(pi, 1), orders.fact_from_payment_intent(pi, 2)
+    first, second = payment_facts.fact_from_payment_intent(pi, 1), payment_facts.fact_from_payment_intent(pi, 2)
     assert first.source_id == second.source_id == "reconcile:pi_5:succeeded"
-    assert orders.fact_from_payment_intent({**pi, "status": "requires_payment_method"}, 1) is None
+    assert payment_facts.fact_from_payment_intent({**pi, "status": "requires_payment_method"}, 1) is None
     waiting = {**pi, "status": "requires_action", "next_action": {"type": "oxxo_display_details"}}
-    source = orders.fact_from_payment_intent(waiting, 1).source_id
+    source = payment_facts.fact_from_payment_intent(waiting, 1).source_id
     assert source == "reconcile:pi_5:requires_action:oxxo_display_details"

@@ -6,7 +6,8 @@ import stripe
 
 from service.domain import stripe_statuses as statuses
 from service.domain.annotations import CLOSED_DISPUTE_STATUSES, DisputeFact, decide_dispute
-from service.domain.orders import PI_CANCELABLE, PI_STATUS_TRIGGERS, fact_from_payment_intent
+from service.domain.orders import PI_CANCELABLE, PI_STATUS_TRIGGERS
+from service.domain.payment_facts import fact_from_payment_intent
 from tests.support.stripe_types import declared_values
 
 CLASSES = {

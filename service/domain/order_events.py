@@ -2,7 +2,7 @@
 the event says. Pure: no I/O, no clock (callers pass ``now``).
 
 An event is recorded by the same conditional update that makes the change it describes
-(store/orders.py), so there is no change without its event and no event for a change that
+(store/orders/), so there is no change without its event and no event for a change that
 did not happen. Its id derives from the order's history: ``oev_<order_id>_<seq>``, ``seq``
 the order's own event counter, incremented in that update.
 """

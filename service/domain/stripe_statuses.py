@@ -24,7 +24,7 @@ RETURNED: Final = "returned"  # money went out and came back (failed refund or p
 
 # PaymentIntent.status -> what the reconciler does when it retrieves a PI in that status.
 # ``requires_payment_method`` with a ``last_payment_error`` is a declined attempt
-# (orders.fact_from_payment_intent turns it into payment_failed); without one it waits.
+# (payment_facts.fact_from_payment_intent turns it into payment_failed); without one it waits.
 PAYMENT_INTENT: Final[dict[str, str]] = {
     "requires_payment_method": WAITING,
     "requires_confirmation": WAITING,

@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..domain.inbox import APPLIED, FINISHED
-from ..domain.orders import NEEDS_REVIEW, Decision, PaymentFact, fact_from_event
+from ..domain.orders import NEEDS_REVIEW, Decision, PaymentFact
+from ..domain.payment_facts import fact_from_event
 from ..domain.presumption import presume
 from ..errors import DatabaseUnavailable
 from ..observability.logs import log

@@ -9,7 +9,8 @@ from ..domain.event_types import ORDER_TYPES
 from ..domain.identifiers import EVENT_ID, valid
 from ..domain.inbox import STATES
 from ..domain.ledger_events import LEDGER_EVENTS
-from ..domain.orders import decide, fact_from_event
+from ..domain.orders import decide
+from ..domain.payment_facts import fact_from_event
 from ..domain.radar import radar_from_event
 from ..errors import EventUnreadable, NotFound, ValidationFailed
 from .results import Outcome

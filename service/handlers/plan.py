@@ -12,7 +12,8 @@ from typing import Any
 
 from ..clock import utcnow
 from ..domain.deadlines import may_cancel
-from ..domain.orders import PI_CANCELABLE, PI_SUCCEEDED, decide, fact_from_payment_intent
+from ..domain.orders import PI_CANCELABLE, PI_SUCCEEDED, decide
+from ..domain.payment_facts import fact_from_payment_intent
 from ..errors import ServiceError
 from ..store.keys import key_entry
 from .generations import generation_key

@@ -30,8 +30,8 @@ from ..domain.orders import (
     REQUIRES_ACTION,
     SUCCEEDED,
     PaymentFact,
-    fact_from_payment_intent,
 )
+from ..domain.payment_facts import fact_from_payment_intent
 from ..errors import PaymentProviderError, ServiceError
 from ..observability import alerts
 from ..observability.logs import log

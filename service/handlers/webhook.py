@@ -19,10 +19,10 @@ from ..domain.orders import (
     OrderView,
     PaymentFact,
     decide,
-    fact_from_event,
     refreshes_failure,
     refreshes_wait,
 )
+from ..domain.payment_facts import fact_from_event
 from ..domain.presumption import presume
 from ..domain.radar import radar_from_event
 from ..errors import DatabaseUnavailable, EventProcessingFailed, EventUnreadable, ServiceError

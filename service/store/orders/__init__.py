@@ -9,50 +9,38 @@ Raises DatabaseUnavailable when the retry budget is spent, ValidationFailed for 
 the schema refuses; other pymongo errors propagate (they are bugs or permanent failures).
 """
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError
 
-from ..clock import utcnow
-from ..domain.order_events import dispute_event_type, order_event_id, refund_event_type, status_event_type
-from ..domain.order_view import ANNOTATIONS, presumed_view, public_order
-from ..domain.orders import (
+from ...clock import utcnow
+from ...domain.order_events import order_event_id, status_event_type
+from ...domain.order_view import ANNOTATIONS, presumed_view, public_order
+from ...domain.orders import (
     AWAITING_CUSTOMER,
     NEEDS_REVIEW,
     PAYMENT_FAILED,
-    SETTLED_STATUSES,
     STATUSES,
     Decision,
     PaymentFact,
 )
-from ..domain.presumption import Presumption
-from ..domain.radar import REVIEW
-from .documents import Order
-from .documents.meta import stored_form
-from .event_recording import record_event
-from .id_filter import served_by_id
-from .paging import paged_range
-from .presumed import presumed_filter
-from .retry import RetryPolicy
-
-Doc = dict[str, Any]
-
-
-def _orders() -> "Collection[Doc]":
-    return Order._get_collection()
+from ...domain.presumption import Presumption
+from ..documents import Order
+from ..documents.meta import stored_form
+from ..event_recording import record_event
+from ..id_filter import served_by_id
+from ..presumed import presumed_filter
+from ..retry import RetryPolicy
+from .annotations import OrderAnnotations
+from .collection import Doc, now_ms, orders_collection
+from .reports import OrderReports
 
 
-def _now() -> datetime:
-    # Milliseconds, as MongoDB stores them: an event's data then reads as it was written.
-    now = utcnow()
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
-
-
-class OrderStore:
-    """The ``orders`` collection; ``retry`` bounds every call."""
+class OrderStore(OrderAnnotations, OrderReports):
+    """The ``orders`` collection; ``retry`` bounds every call. Annotations (refunds, disputes,
+    Radar) are in ``annotations.py``, the consolidation's reads in ``reports.py``."""
 
     def __init__(self, retry: RetryPolicy) -> None:
         self.retry = retry
@@ -66,10 +54,10 @@ class OrderStore:
 
         def op() -> tuple[Doc, bool]:
             try:
-                _orders().insert_one(dict(doc))
+                orders_collection().insert_one(dict(doc))
                 return doc, True
             except DuplicateKeyError:
-                existing = _orders().find_one(
+                existing = orders_collection().find_one(
                     {"$or": [{"_id": doc["_id"]}, {"idempotency_key": doc.get("idempotency_key", "\0")}]}
                 )
                 if existing is None:
@@ -80,22 +68,22 @@ class OrderStore:
 
     def get(self, order_id: str) -> Doc | None:
         """The order, or None."""
-        return self.retry.run(lambda: _orders().find_one({"_id": order_id}), "get_order")
+        return self.retry.run(lambda: orders_collection().find_one({"_id": order_id}), "get_order")
 
     def find_by_idempotency_key(self, key: str) -> Doc | None:
         """The order created with this Idempotency-Key, or None."""
-        return self.retry.run(lambda: _orders().find_one({"idempotency_key": key}), "find_order_by_key")
+        return self.retry.run(lambda: orders_collection().find_one({"idempotency_key": key}), "find_order_by_key")
 
     def find_for_payment(self, order_id: str | None, payment_intent_id: str | None) -> Doc | None:
         """The order named by ``order_id`` (metadata), else the one holding the PI id, else None."""
 
         def op() -> Doc | None:
             if order_id:
-                found = _orders().find_one({"_id": order_id})
+                found = orders_collection().find_one({"_id": order_id})
                 if found is not None:
                     return found
             if payment_intent_id:
-                return _orders().find_one({"payment_intent_id": payment_intent_id})
+                return orders_collection().find_one({"payment_intent_id": payment_intent_id})
             return None
 
         return self.retry.run(op, "find_order_for_payment")
@@ -111,10 +99,10 @@ class OrderStore:
         def op() -> Doc | None:
             now = utcnow()
             changes = {"payment_intent_id": payment_intent_id, "updated_at": now}
-            landed = _orders().update_one({"_id": order_id, "payment_intent_id": None}, {"$set": changes})
+            landed = orders_collection().update_one({"_id": order_id, "payment_intent_id": None}, {"$set": changes})
             if landed.modified_count == 1 and order is not None:
                 return {**order, **changes}
-            return _orders().find_one({"_id": order_id})
+            return orders_collection().find_one({"_id": order_id})
 
         return self.retry.run(op, "attach_payment_intent")
 
@@ -134,7 +122,7 @@ class OrderStore:
         An ``awaiting_customer`` order holds the customer's next step (``customer_action``: the
         voucher or instructions URL, never a secret); any other status clears it.
         ``expected_by`` (the payment's new expected end) replaces the order's when given."""
-        now = _now()
+        now = now_ms()
         changes: Doc = {"status": decision.to_status, "updated_at": now}
         wait = fact.wait if decision.to_status == AWAITING_CUSTOMER else None
         changes["customer_action"] = wait.as_dict() if wait is not None else None
@@ -166,13 +154,13 @@ class OrderStore:
             after = public_order({**order, **changes}) if "amount" in order else presumed_view(order, changes)
             record_event(query, update, order, lambda seq: order_event_id(order["_id"], seq), event_type, now, after)
         planned = served_by_id(query)  # the same filter, served by the _id look-up on SecantusDB
-        result = self.retry.run(lambda: _orders().update_one(planned, update), "apply_transition")
+        result = self.retry.run(lambda: orders_collection().update_one(planned, update), "apply_transition")
         return result.modified_count == 1
 
     def postpone(self, order_id: str, expected_by: datetime) -> None:
         """Move the order's ``expected_by`` to ``expected_by`` if that is later (never earlier)."""
         update = {"$max": {"expected_by": expected_by}}
-        self.retry.run(lambda: _orders().update_one({"_id": order_id}, update), "postpone_order")
+        self.retry.run(lambda: orders_collection().update_one({"_id": order_id}, update), "postpone_order")
 
     def apply_presumed(self, presumption: Presumption, fact: PaymentFact, expected_by: datetime | None = None) -> bool:
         """Apply ``presumption`` without reading the order: one conditional update whose filter
@@ -187,7 +175,7 @@ class OrderStore:
     def advance_clock(self, order_id: str, occurred_at: int) -> None:
         """Raise the order's last_event_at to ``occurred_at`` (a no-op fact still orders later ones)."""
         self.retry.run(
-            lambda: _orders().update_one({"_id": order_id}, {"$max": {"last_event_at": occurred_at}}),
+            lambda: orders_collection().update_one({"_id": order_id}, {"$max": {"last_event_at": occurred_at}}),
             "advance_clock",
         )
 
@@ -200,7 +188,7 @@ class OrderStore:
             "$set": {"last_payment_error": message, "updated_at": utcnow()},
             "$max": {"last_event_at": occurred_at},
         }
-        return self.retry.run(lambda: _orders().update_one(query, update), "note_failure").modified_count == 1
+        return self.retry.run(lambda: orders_collection().update_one(query, update), "note_failure").modified_count == 1
 
     def note_wait(self, order_id: str, occurred_at: int, action: Mapping[str, Any]) -> bool:
         """Replace an ``awaiting_customer`` order's ``customer_action`` with a newer one (no status
@@ -211,79 +199,4 @@ class OrderStore:
             "$set": {"customer_action": dict(action), "updated_at": utcnow()},
             "$max": {"last_event_at": occurred_at},
         }
-        return self.retry.run(lambda: _orders().update_one(query, update), "note_wait").modified_count == 1
-
-    # -- money after the payment: annotations beside the status, never the status -------------
-    def annotate_refund(self, order: Mapping[str, Any], refund: Mapping[str, Any]) -> bool:
-        """Store ``refund`` on ``order`` (the snapshot it was decided from) iff its
-        amount_refunded is larger than the one recorded, with its order.(partially_)refunded
-        event. Returns True when this call changed the order; False also when the order's
-        events moved on since the snapshot (re-read and decide again)."""
-        query = {
-            "_id": order["_id"],
-            "$or": [{"refund": None}, {"refund.amount_refunded": {"$lt": refund["amount_refunded"]}}],
-        }
-        return self._annotate(order, query, "refund", refund, refund_event_type(refund), "annotate_refund")
-
-    def annotate_dispute(self, order: Mapping[str, Any], dispute: Mapping[str, Any]) -> bool:
-        """Store ``dispute`` on ``order`` (the snapshot it was decided from) iff the order has
-        none, or the same dispute at a lower (rank, event time), with its order.disputed /
-        order.dispute_closed event. Returns True when this call changed the order."""
-        same = [{"dispute.id": dispute["id"], **older} for older in _older("dispute", dispute)]
-        query = {"_id": order["_id"], "$or": [{"dispute": None}, *same]}
-        return self._annotate(order, query, "dispute", dispute, dispute_event_type(dispute), "annotate_dispute")
-
-    def annotate_radar(self, order: Mapping[str, Any], field: str, note: Mapping[str, Any]) -> bool:
-        """Store a Radar note (``field`` ``radar_review`` or ``fraud_warning``) on ``order`` iff it
-        has none, or (a review) one of a lower (rank, event time). Not told to the shop (the
-        order's public view shows it). True when this call changed it."""
-        newer = [{field: None}, *(_older(field, note) if field == REVIEW else [])]
-        return self._annotate(order, {"_id": order["_id"], "$or": newer}, field, note, None, "annotate_radar")
-
-    def _annotate(
-        self, order: Mapping[str, Any], query: Doc, field: str, value: Mapping[str, Any], kind: str | None, what: str
-    ) -> bool:
-        now = _now()
-        update: Doc = {"$set": {field: dict(value, at=now), "updated_at": now}}
-        if kind is not None:
-            after = public_order({**order, field: dict(value), "updated_at": now})
-            record_event(query, update, order, lambda seq: order_event_id(order["_id"], seq), kind, now, after)
-        result = self.retry.run(lambda: _orders().update_one(query, update), what)
-        return result.modified_count == 1
-
-    def record_refund(self, order_id: str, refund: Mapping[str, Any]) -> bool:
-        """Append a refund we initiated (``refund["id"]`` is Stripe's) unless it is listed.
-        Idempotent: a retried command that replayed the same refund adds nothing."""
-        now = utcnow()
-        query = {"_id": order_id, "refunds.id": {"$ne": refund["id"]}}
-        update = {"$push": {"refunds": dict(refund, at=now)}, "$set": {"updated_at": now}}
-        result = self.retry.run(lambda: _orders().update_one(query, update), "record_refund")
-        return result.modified_count == 1
-
-    # -- reads for the consolidation report -----------------------------------------------------
-    def for_payments(self, order_ids: Iterable[str], payment_intent_ids: Iterable[str]) -> list[Doc]:
-        """Orders named by any of ``order_ids`` or holding any of ``payment_intent_ids``."""
-        query = {"$or": [{"_id": {"$in": list(order_ids)}}, {"payment_intent_id": {"$in": list(payment_intent_ids)}}]}
-        return self.retry.run(lambda: list(_orders().find(query)), "orders_for_payments")
-
-    def settled_between(self, since: datetime, until: datetime) -> list[Doc]:
-        """Paid or needs-review orders created in [since, until)."""
-        query = {"status": {"$in": list(SETTLED_STATUSES)}, "created_at": {"$gte": since, "$lt": until}}
-        return self.retry.run(lambda: list(_orders().find(query)), "settled_orders_between")
-
-    def settled_created_in(self, since: datetime, until: datetime) -> Iterator[Doc]:
-        """Paid or needs-review orders created in [since, until), a page at a time per status
-        (each page one (status, created_at) index range: bounded memory for any period)."""
-        for status in SETTLED_STATUSES:
-            yield from paged_range(
-                _orders, self.retry, {"status": status}, "created_at", since, until, "settled_orders"
-            )
-
-
-def _older(field: str, note: Mapping[str, Any]) -> list[Doc]:
-    """Conditions that the recorded ``field`` is older than ``note``: a lower rank, or the same
-    rank from an older event ($not/$gte also matches a record kept before occurred_at was)."""
-    return [
-        {f"{field}.rank": {"$lt": note["rank"]}},
-        {f"{field}.rank": note["rank"], f"{field}.occurred_at": {"$not": {"$gte": note["occurred_at"]}}},
-    ]
+        return self.retry.run(lambda: orders_collection().update_one(query, update), "note_wait").modified_count == 1
