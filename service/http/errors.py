@@ -10,6 +10,7 @@ status; anything else is a bug, logged with its traceback and answered 500
 import logging
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,8 +73,18 @@ def new_request_id(supplied: str | None) -> str:
     return supplied if supplied and valid(REQUEST_ID, supplied) else uuid.uuid4().hex
 
 
-def log_request(method: str, path: str, status: int, started: float, request_id: str, **fields: Any) -> None:
-    """The one "request" log line of a request (None fields left out)."""
+def log_request(
+    method: str,
+    path: str,
+    status: int,
+    started: float,
+    request_id: str,
+    client_ip: str | None,
+    idempotency_key: str | None,
+    fields: Mapping[str, Any],
+) -> None:
+    """The one "request" log line of a request: ``fields`` gives its ``order_id``,
+    ``event_id``, ``error`` and ``error_detail`` (each left out when None or absent)."""
     log(
         logger,
         logging.INFO,
@@ -83,7 +94,12 @@ def log_request(method: str, path: str, status: int, started: float, request_id:
         status=status,
         duration_ms=round((time.monotonic() - started) * 1000, 1),
         request_id=request_id,
-        **fields,
+        client_ip=client_ip,
+        order_id=fields.get("order_id"),
+        event_id=fields.get("event_id"),
+        error=fields.get("error"),
+        error_detail=fields.get("error_detail"),
+        idempotency_key=idempotency_key,
     )
 
 
@@ -94,19 +110,17 @@ def _start() -> None:
 
 def _finish(response: Response) -> Response:
     response.headers["X-Request-Id"] = g.request_id
-    found = g.get("log_fields") or {}
+    # The ids a view noted, unless its error named others.
+    fields = {"order_id": g.get("order_id"), "event_id": g.get("event_id"), **(g.get("log_fields") or {})}
     log_request(
         request.method,
         request.path,
         response.status_code,
         g.started,
         g.request_id,
-        client_ip=request.remote_addr,
-        order_id=found.get("order_id", g.get("order_id")),
-        event_id=found.get("event_id", g.get("event_id")),
-        error=found.get("error"),
-        error_detail=found.get("error_detail"),
-        idempotency_key=request.headers.get("Idempotency-Key"),
+        request.remote_addr,
+        request.headers.get("Idempotency-Key"),
+        fields,
     )
     return response
 

@@ -71,12 +71,9 @@ class WebhookLane:
             status,
             started,
             request_id,
-            client_ip=environ.get("REMOTE_ADDR"),
-            order_id=fields.get("order_id"),
-            event_id=fields.get("event_id"),
-            error=fields.get("error"),
-            error_detail=fields.get("error_detail"),
-            idempotency_key=environ.get("HTTP_IDEMPOTENCY_KEY"),
+            environ.get("REMOTE_ADDR"),
+            environ.get("HTTP_IDEMPOTENCY_KEY"),
+            fields,
         )
         return [data]
 
