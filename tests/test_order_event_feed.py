@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 
 from service.clock import utcnow
+from service.devtools.shop_receiver import ShopReceiver
 from service.handlers import outbox
 from tests.support.helpers import deliver, new_order
 from tests.support.shop import SHOP_SECRET as SECRET
@@ -120,3 +121,24 @@ def test_an_event_of_the_presumed_update_carries_the_whole_order_view(app, fake_
     view = client.get(f"/orders/{order_id}").get_json()
     assert event["type"] == "order.paid"
     assert {k: v for k, v in event["data"].items() if k not in ("event_id", "seq")} == view
+
+
+def test_an_endpoint_added_later_gets_the_events_relayed_from_then_on(service_stack, fake_stripe, receiver):
+    """An endpoint configured after an order's event was relayed receives only the events
+    relayed since, as a new Stripe endpoint does; the earlier one is in the feed."""
+    env = service_stack.environment(ADMIN_TOKEN=TOKEN, SHOP_WEBHOOK_URLS=receiver.url, SHOP_WEBHOOK_SECRETS=SECRET)
+    before = service_stack.make_app(env)
+    first, _ = _paid_order(before, fake_stripe)
+    outbox.deliver(before.extensions["payments"])
+    added = ShopReceiver(SECRET)
+    try:
+        both = {"SHOP_WEBHOOK_URLS": f"{receiver.url},{added.url}", "SHOP_WEBHOOK_SECRETS": f"{SECRET},{SECRET}"}
+        after = service_stack.make_app({**env, **both})
+        second, _ = _paid_order(after, fake_stripe)
+        outbox.deliver(after.extensions["payments"])
+        assert [p["data"]["order_id"] for p in receiver.received] == [first, second]
+        assert [p["data"]["order_id"] for p in added.received] == [second]
+        feed = after.test_client().get("/admin/order-events", headers=ADMIN).get_json()
+        assert [e["data"]["order_id"] for e in feed["events"]] == [first, second]
+    finally:
+        added.close()
