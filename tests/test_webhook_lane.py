@@ -3,10 +3,10 @@ with the same request log line, headers and error mapping as every other route."
 
 import dataclasses
 
-from flask import Flask
+import pytest
 
 from service.handlers.services import EXTENSION
-from service.http.webhook_lane import PATH, WebhookLane
+from service.http.webhook_lane import PATH
 from tests.support.helpers import new_order, signed
 
 
@@ -56,14 +56,39 @@ def test_an_invalid_request_id_is_replaced_and_a_bad_signature_is_logged_as_its_
     assert line["status"] == 400 and line["error"] == code and line["request_id"] == request_id
 
 
-def test_another_method_on_the_webhook_path_is_a_json_405_naming_post(client, log_lines):
-    """GET on the webhook path answers 405 with ``Allow: POST`` and the JSON error shape."""
+def test_another_method_on_the_webhook_path_is_a_json_405_and_options_lists_post(client, log_lines):
+    """GET answers 405 with the JSON error shape; OPTIONS answers 200 with an empty body; both
+    say ``Allow: OPTIONS, POST``, as Flask says it for the other POST-only route."""
     answer = client.get(PATH)
     assert answer.status_code == 405
-    assert answer.headers["Allow"] == "POST"
     assert answer.get_json()["error"]["code"] == "method_not_allowed"
-    [line] = _request_lines(log_lines)
-    assert line["method"] == "GET" and line["status"] == 405
+    options = client.options(PATH)
+    assert options.status_code == 200 and options.data == b""
+    flask = [client.options("/checkout"), client.get("/checkout")]
+    allowed = [set(a.headers["Allow"].split(", ")) for a in (answer, options, *flask)]  # Flask's order varies
+    assert allowed == [{"OPTIONS", "POST"}] * 4
+    lines = _request_lines(log_lines)
+    assert [(line["method"], line["status"]) for line in lines] == [("GET", 405), ("OPTIONS", 200)]
+
+
+@pytest.mark.parametrize(
+    "headers, body",
+    [
+        ({"Content-Type": "text/plain"}, b"{}"),  # 415
+        ({"Content-Type": "application/json", "Content-Length": "999999999"}, b"{}"),  # 413
+        ({"Content-Type": "application/json", "X-Forwarded-Proto": "https"}, b"{"),  # 400 / 422, over https
+    ],
+)
+def test_the_lane_answers_an_error_with_the_same_headers_as_flask(client, headers, body):
+    """The same bad request on the lane and on Flask's /checkout: the same security headers,
+    a request id, a JSON error body; for the same fault, the same status and error."""
+    lane, flask = (client.post(path, data=body, headers=headers) for path in (PATH, "/checkout"))
+    names = ("X-Content-Type-Options", "Strict-Transport-Security", "Content-Type")
+    assert [lane.headers.get(n) for n in names] == [flask.headers.get(n) for n in names]
+    assert len(lane.headers["X-Request-Id"]) == len(flask.headers["X-Request-Id"]) == 32
+    assert set(lane.get_json()["error"]) == set(flask.get_json()["error"]) == {"code", "message"}
+    if lane.status_code in (413, 415):
+        assert (lane.status_code, lane.get_json()) == (flask.status_code, flask.get_json())
 
 
 class _BrokenGateway:
@@ -73,16 +98,14 @@ class _BrokenGateway:
         raise RuntimeError("a bug in the gateway")
 
 
-def test_a_bug_behind_the_lane_is_a_json_500_logged_with_its_traceback(services, log_lines):
+def test_a_bug_behind_the_lane_is_a_json_500_logged_with_its_traceback(app, services, log_lines):
     """An unexpected exception is answered 500 ``internal_error`` without details and logged
     with its traceback, through the same mapping as Flask's routes."""
-    app = Flask("lane-test")
-    app.config.update(MAX_CONTENT_LENGTH=1024, BODY_TIMEOUT_SECONDS=5)
     app.extensions[EXTENSION] = dataclasses.replace(services, gateway=_BrokenGateway())
-    app.wsgi_app = WebhookLane(app, app.wsgi_app)
     answer = app.test_client().post(PATH, data=b"{}", headers={"Content-Type": "application/json"})
     assert answer.status_code == 500
     assert answer.get_json() == {"error": {"code": "internal_error", "message": "internal error"}}
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
     [bug] = [line for line in log_lines() if line["msg"] == "unhandled error"]
     assert "a bug in the gateway" in bug["exc"] and bug["path"] == PATH
     [line] = _request_lines(log_lines)

@@ -16,10 +16,18 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 HSTS = "max-age=31536000"  # a year; no includeSubDomains: the app does not own its parent domain
 
 
+def security_headers(scheme: str) -> list[tuple[str, str]]:
+    """The headers every answer carries, for a request that came over ``scheme`` (as the
+    trusted proxy saw it)."""
+    found = [("X-Content-Type-Options", "nosniff")]
+    if scheme == "https":
+        found.append(("Strict-Transport-Security", HSTS))
+    return found
+
+
 def _secure_headers(response: Response) -> Response:
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    if request.scheme == "https":
-        response.headers["Strict-Transport-Security"] = HSTS
+    for name, value in security_headers(request.scheme):
+        response.headers[name] = value
     return response
 
 

@@ -7,9 +7,11 @@ lane answers that one route with the same parts the other routes use: the handle
 (``handlers.receive_webhook``), the body reader with its size limit and deadline
 (``body.read_body``), the one error mapping (``errors.reply_for``) and the one request log
 line (``errors.log_request``), and the same response headers (``X-Request-Id``,
-``X-Content-Type-Options``, HSTS behind an HTTPS router); another method on this path is
-the mapping's 405. Every other request goes on to Flask unchanged. It sits inside ProxyFix, so
-``REMOTE_ADDR`` and the scheme are the trusted proxy's.
+``X-Content-Type-Options``, HSTS behind an HTTPS router: ``headers.security_headers``);
+OPTIONS is answered as Flask answers it, any other method is the mapping's 405. Every other
+request goes on to Flask unchanged. It sits inside ProxyFix, so ``REMOTE_ADDR`` and the
+scheme are the trusted proxy's. No Flask hook runs for this route: a header or check added
+as a hook must be added here too.
 """
 
 import time
@@ -25,11 +27,13 @@ from .. import handlers, serial
 from ..errors import UnsupportedMediaType
 from .body import read_body
 from .errors import log_request, new_request_id, reply_for
-from .headers import HSTS
+from .headers import security_headers
 
 PATH = "/webhooks/stripe"
+ALLOW = "OPTIONS, POST"  # the methods of the path, as Flask lists them for a POST-only route
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+Headers = tuple[tuple[str, str], ...]
 
 
 class WebhookLane:
@@ -46,25 +50,12 @@ class WebhookLane:
         method = environ.get("REQUEST_METHOD", "")
         started = time.monotonic()
         request_id = new_request_id(environ.get("HTTP_X_REQUEST_ID"))
-        fields: dict[str, Any] = {}
-        extra: tuple[tuple[str, str], ...] = ()
-        try:
-            status, body = 200, self._receive(environ)
-            fields = {"event_id": body["event_id"], "order_id": body.pop("order_id")}
-        except Exception as exc:  # every failure leaves through the one mapping
-            reply = reply_for(exc, PATH)
-            status, body, extra, fields = reply.status, reply.body, reply.headers, reply.fields
-        data = serial.dumps(body)
-        headers = [
-            ("Content-Type", "application/json"),
-            ("Content-Length", str(len(data))),
-            *extra,
-            ("X-Request-Id", request_id),
-            ("X-Content-Type-Options", "nosniff"),
-        ]
-        if environ.get("wsgi.url_scheme") == "https":
-            headers.append(("Strict-Transport-Security", HSTS))
-        start_response(f"{status} {HTTPStatus(status).phrase}", headers)
+        status, data, extra, fields = self._answer(environ, method)
+        headers = [("Content-Length", str(len(data))), ("X-Request-Id", request_id), *extra]
+        headers += security_headers(environ.get("wsgi.url_scheme", "http"))
+        if data:
+            headers.append(("Content-Type", "application/json"))
+        start_response(_status_line(status), headers)
         log_request(
             method,
             PATH,
@@ -77,11 +68,27 @@ class WebhookLane:
         )
         return [data]
 
-    def _receive(self, environ: dict[str, Any]) -> dict[str, Any]:
+    def _answer(self, environ: dict[str, Any], method: str) -> tuple[int, bytes, Headers, dict[str, Any]]:
+        """(status, JSON body, extra headers, log fields) of the request; never raises."""
+        if method == "OPTIONS":  # as Flask answers it for a POST-only route
+            return 200, b"", (("Allow", ALLOW),), {}
+        try:
+            body = self._receive(environ, method)
+            fields = {"event_id": body["event_id"], "order_id": body.pop("order_id")}
+            return 200, serial.dumps(body), (), fields
+        except Exception as exc:  # every failure leaves through the one mapping
+            reply = reply_for(exc, PATH)
+            try:
+                return reply.status, serial.dumps(reply.body), reply.headers, reply.fields
+            except Exception as unwritable:  # a detail JSON cannot hold: the mapping's 500
+                last = reply_for(unwritable, PATH)
+                return last.status, serial.dumps(last.body), (), last.fields
+
+    def _receive(self, environ: dict[str, Any], method: str) -> dict[str, Any]:
         """The delivery's reply (and its order id, for the log line). Raises what the handler
         and the body reader raise, MethodNotAllowed and UnsupportedMediaType."""
-        if environ.get("REQUEST_METHOD") != "POST":
-            raise MethodNotAllowed(valid_methods=["POST"])
+        if method != "POST":
+            raise MethodNotAllowed(valid_methods=ALLOW.split(", "))
         if parse_options_header(environ.get("CONTENT_TYPE", ""))[0].lower() != "application/json":
             raise UnsupportedMediaType("Content-Type must be application/json")
         config = self.app.config
@@ -95,6 +102,13 @@ class WebhookLane:
             "duplicate": outcome.duplicate,
             "order_id": outcome.order_id,
         }
+
+
+def _status_line(status: int) -> str:
+    try:
+        return f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:  # a code http.HTTPStatus does not name: the line needs only the number
+        return f"{status} Unknown"
 
 
 def register(app: Flask) -> None:
