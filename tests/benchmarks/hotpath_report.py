@@ -9,6 +9,14 @@ def _best(rounds):
     return max(rounds, key=lambda r: r["throughput_rps"])
 
 
+def _cpu(rounds, key):
+    """(CPU ms per event over all ``rounds``, the cell: that figure and each round's). Rounds
+    are weighted by their events (equal durations: by throughput)."""
+    weight = sum(r["throughput_rps"] for r in rounds)
+    mean = round(sum(r["cpu_ms_per_request"][key] * r["throughput_rps"] for r in rounds) / weight, 2)
+    return mean, f"{mean} ({', '.join(str(r['cpu_ms_per_request'][key]) for r in rounds)})"
+
+
 def _ok(flag):
     return "met" if flag else "**missed**"
 
@@ -54,10 +62,12 @@ def throughput_table(results):
             )
         )
         for label, key in (("gunicorn workers", "app"), ("database daemon", "database")):
-            b, s = bare["cpu_ms_per_request"][key], svc["cpu_ms_per_request"][key]
+            # Over every round, not the best one: a round's CPU per event moves with its pace.
+            b, s = _cpu(rounds["bare"], key), _cpu(rounds["service"], key)
             target = "≤ 1.5" if key == "app" else ""
-            verdict = _ok(_ratio(s, b) is not None and _ratio(s, b) <= 1.5) if key == "app" else ""
-            lines.append(_row(f"{variant}: CPU ms per event, {label}", b, s, _ratio(s, b), target, verdict))
+            verdict = _ok(_ratio(s[0], b[0]) is not None and _ratio(s[0], b[0]) <= 1.5) if key == "app" else ""
+            name = f"{variant}: CPU ms per event, {label}, all rounds (each)"
+            lines.append(_row(name, b[1], s[1], _ratio(s[0], b[0]), target, verdict))
         lines.append(
             _row(
                 f"{variant}: DB commands per request (server `top`)",
