@@ -43,7 +43,7 @@ def parse_args(argv):
     parser.add_argument("--duration", type=float, default=8.0, help="measured seconds per load run")
     parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each load run")
     parser.add_argument("--connections", type=int, default=16, help="closed-loop connections at saturation")
-    parser.add_argument("--rounds", type=int, default=2, help="saturation rounds per receiver and variant")
+    parser.add_argument("--rounds", type=int, default=3, help="saturation rounds per receiver and variant")
     parser.add_argument("--events", type=int, default=9000, help="pre-signed events per saturation run")
     parser.add_argument("--sample-orders", type=int, default=150, help="orders in the in-process command count")
     parser.add_argument("--checkout-requests", type=int, default=8000, help="checkout requests per checkout run")
