@@ -15,7 +15,7 @@ from typing import Any
 from ..domain.inbox import APPLIED, FINISHED
 from ..domain.orders import NEEDS_REVIEW, Decision, PaymentFact
 from ..domain.payment_facts import fact_from_event
-from ..domain.presumption import presume
+from ..domain.presumption import Presumption, presume
 from ..errors import DatabaseUnavailable
 from ..observability.logs import log
 from .intake import store_row
@@ -38,15 +38,23 @@ def apply_presumed_first(services: Services, event: Mapping[str, Any]) -> tuple[
     if fact is None or presumed is None:
         return None, False
     try:
-        expected_by = new_expected_by(services.settings, presumed.decision.to_status, fact)
-        if not services.store.orders.apply_presumed(presumed, fact, expected_by):
-            return None, True
+        applied = make_presumed(services, presumed, fact)
     except DatabaseUnavailable:
         raise
     except Exception:  # refused by the database: the normal path records it on the row
         return None, False
+    return applied, True
+
+
+def make_presumed(services: Services, presumed: Presumption, fact: PaymentFact) -> Applied | None:
+    """Make ``presumed``'s transition by its one conditional update (no read): the Applied
+    when this call made it, None when the order is not as presumed (nothing written).
+    Raises DatabaseUnavailable and what the database refuses."""
+    expected_by = new_expected_by(services.settings, presumed.decision.to_status, fact)
+    if not services.store.orders.apply_presumed(presumed, fact, expected_by):
+        return None
     log_transition(presumed.order_id, presumed.from_status, presumed.decision, fact)
-    return Applied(APPLIED, presumed.decision.reason, presumed.order_id, changed=True), True
+    return Applied(APPLIED, presumed.decision.reason, presumed.order_id, changed=True)
 
 
 def record_applied(services: Services, event: Mapping[str, Any], applied: Applied) -> Outcome:

@@ -29,7 +29,7 @@ from ..errors import DatabaseUnavailable, EventProcessingFailed, EventUnreadable
 from ..observability import metrics
 from ..observability.logs import log
 from .annotate import apply_note
-from .hot_path import apply_presumed_first, log_transition, record_applied
+from .hot_path import apply_presumed_first, log_transition, make_presumed, record_applied
 from .intake import needs_no_apply, store_row
 from .radar import apply_radar
 from .results import Applied, Outcome
@@ -154,10 +154,10 @@ def apply_fact(services: Services, fact: PaymentFact, presume_first: bool = True
     """
     orders = services.store.orders
     presumed = presume(fact) if presume_first else None
-    expected_by = new_expected_by(services.settings, presumed.decision.to_status, fact) if presumed else None
-    if presumed is not None and orders.apply_presumed(presumed, fact, expected_by):  # the common case: no read
-        log_transition(presumed.order_id, presumed.from_status, presumed.decision, fact)
-        return Applied(APPLIED, presumed.decision.reason, presumed.order_id, changed=True)
+    if presumed is not None:  # the common case: no read
+        applied = make_presumed(services, presumed, fact)
+        if applied is not None:
+            return applied
     order = orders.find_for_payment(fact.metadata_order_id, fact.payment_intent_id)
     if order is None:
         return Applied(IGNORED, "no order for this PaymentIntent")
